@@ -1,0 +1,300 @@
+package parquetio
+
+import (
+	"context"
+	"errors"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/planner/types"
+)
+
+// DefaultBatchSize is the batch size used when ReadOptions.BatchSize is 0;
+// it equals exec.BatchSize (storage must not import exec).
+const DefaultBatchSize = 4096
+
+// Column names a column to read and the logical type the reader must
+// produce for it.
+type Column struct {
+	Name string
+	T    types.T
+	// Dict asks for a String column to stay dictionary-encoded
+	// (arrow.Dictionary{Int32 → String}) when the file allows it; the reader
+	// falls back to plain arrow.String otherwise, so consumers must accept
+	// both (as types documents for String).
+	Dict bool
+}
+
+// ReadOptions configures a Reader.
+type ReadOptions struct {
+	// Columns are the columns produced, in order. A column absent from the
+	// file (added to the table after the file was written) reads as all
+	// NULL. An empty list produces batches with no columns, carrying only
+	// row counts (for COUNT(*)).
+	Columns []Column
+	// RowGroups restricts reading to these row groups, in this order (the
+	// survivors of pruning). nil reads all of them; an empty non-nil slice
+	// reads none.
+	RowGroups []int
+	// BatchSize is the maximum rows per batch; 0 means DefaultBatchSize.
+	// Batches never span row groups.
+	BatchSize int
+}
+
+// Reader streams record batches from a File, one row group at a time.
+type Reader struct {
+	ctx    context.Context
+	f      *File
+	cols   []Column
+	schema *arrow.Schema
+	rgs    []int
+	batch  int
+
+	props  pqarrow.ArrowReadProperties
+	leaves []int // distinct leaf indices to read, ascending
+	// srcPos[i] is the position in the pqarrow record of output column i,
+	// or -1 when the file lacks the column.
+	srcPos []int
+
+	fr      *pqarrow.FileReader
+	rr      pqarrow.RecordReader
+	rgLeft  int64 // rows left in the current row group (column-less reads)
+	nextRG  int
+	cur     arrow.RecordBatch
+	closed  bool
+	scratch []arrow.Array
+}
+
+// NewReader starts a streaming read. The caller must Close the Reader.
+func (f *File) NewReader(ctx context.Context, opts ReadOptions) (*Reader, error) {
+	r := &Reader{ctx: ctx, f: f, cols: opts.Columns, batch: opts.BatchSize}
+	if r.batch <= 0 {
+		r.batch = DefaultBatchSize
+	}
+	n := f.pq.NumRowGroups()
+	if opts.RowGroups == nil {
+		r.rgs = make([]int, n)
+		for i := range r.rgs {
+			r.rgs[i] = i
+		}
+	} else {
+		for _, rg := range opts.RowGroups {
+			if rg < 0 || rg >= n {
+				return nil, lferr.New(lferr.InvalidInput, "%s: row group %d out of range (file has %d)", f.name, rg, n)
+			}
+		}
+		r.rgs = append([]int(nil), opts.RowGroups...)
+	}
+
+	fields := make([]arrow.Field, len(r.cols))
+	r.srcPos = make([]int, len(r.cols))
+	leafOf := make([]int, len(r.cols))
+	seen := make(map[int]bool)
+	for i, c := range r.cols {
+		if c.T.Kind == types.Null {
+			return nil, lferr.New(lferr.InvalidInput, "%s: column %q has no type", f.name, c.Name)
+		}
+		leaf, ok, err := f.lookup(c.Name)
+		if err != nil {
+			return nil, err
+		}
+		leafOf[i] = -1
+		var srcType arrow.DataType
+		if ok {
+			leafOf[i] = leaf
+			src := f.schema.Field(f.fieldIndexOfLeaf(leaf))
+			srcType = src.Type
+			if err := checkConvertible(src.Type, c.T); err != nil {
+				return nil, lferr.New(lferr.TypeError, "%s: column %q is stored as %s, which cannot be read as %s", f.name, c.Name, src.Type, c.T)
+			}
+			if outType(c, srcType) == dictString {
+				r.props.SetReadDict(leaf, true)
+			}
+			if !seen[leaf] {
+				seen[leaf] = true
+				r.leaves = append(r.leaves, leaf)
+			}
+		}
+		fields[i] = arrow.Field{Name: c.Name, Type: outType(c, srcType), Nullable: true}
+	}
+	sortInts(r.leaves)
+	for i := range r.cols {
+		r.srcPos[i] = -1
+		if leafOf[i] >= 0 {
+			for j, l := range r.leaves {
+				if l == leafOf[i] {
+					r.srcPos[i] = j
+				}
+			}
+		}
+	}
+	r.schema = arrow.NewSchema(fields, nil)
+	r.scratch = make([]arrow.Array, len(r.cols))
+	if len(r.leaves) > 0 {
+		r.props.BatchSize = int64(r.batch)
+		fr, err := pqarrow.NewFileReader(f.pq, r.props, f.mem)
+		if err != nil {
+			return nil, lferr.Wrap(lferr.StorageError, err, "%s: %v", f.name, err)
+		}
+		r.fr = fr
+	}
+	return r, nil
+}
+
+// Schema is the schema of the produced batches: one field per requested
+// column, typed in the engine layout (outType).
+func (r *Reader) Schema() *arrow.Schema { return r.schema }
+
+// Next returns the next batch, or (nil, nil) at the end. The batch is owned
+// by the Reader and valid until the next call to Next or Close; a consumer
+// that keeps it (or its arrays) must Retain.
+func (r *Reader) Next() (arrow.RecordBatch, error) {
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+	if r.closed {
+		return nil, nil
+	}
+	for {
+		if err := r.ctx.Err(); err != nil {
+			return nil, err
+		}
+		if r.fr == nil {
+			// No file columns: emit row counts only.
+			if r.rgLeft == 0 {
+				if r.nextRG >= len(r.rgs) {
+					return nil, nil
+				}
+				r.rgLeft = r.f.RowGroupNumRows(r.rgs[r.nextRG])
+				r.nextRG++
+				continue
+			}
+			n := min(r.rgLeft, int64(r.batch))
+			r.rgLeft -= n
+			rec, err := r.assemble(nil, n)
+			if err != nil {
+				return nil, err
+			}
+			r.cur = rec
+			return rec, nil
+		}
+		if r.rr == nil {
+			if r.nextRG >= len(r.rgs) {
+				return nil, nil
+			}
+			rg := r.rgs[r.nextRG]
+			r.nextRG++
+			if r.f.RowGroupNumRows(rg) == 0 {
+				continue
+			}
+			rr, err := r.fr.GetRecordReader(r.ctx, r.leaves, []int{rg})
+			if err != nil {
+				return nil, r.readErr(rg, err)
+			}
+			r.rr = rr
+		}
+		if !r.rr.Next() {
+			err := r.rr.Err()
+			r.rr.Release()
+			r.rr = nil
+			if err != nil {
+				return nil, r.readErr(r.rgs[r.nextRG-1], err)
+			}
+			continue
+		}
+		src := r.rr.RecordBatch()
+		if src.NumRows() == 0 {
+			continue
+		}
+		rec, err := r.assemble(src, src.NumRows())
+		if err != nil {
+			return nil, err
+		}
+		r.cur = rec
+		return rec, nil
+	}
+}
+
+func (r *Reader) readErr(rg int, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var le *lferr.Error
+	if errors.As(err, &le) {
+		return err
+	}
+	return lferr.Wrap(lferr.StorageError, err, "%s: reading row group %d: %v", r.f.name, rg, err)
+}
+
+// assemble builds the output batch from a pqarrow record (nil when no file
+// columns are read), converting each column to the engine layout.
+func (r *Reader) assemble(src arrow.RecordBatch, n int64) (arrow.RecordBatch, error) {
+	out := r.scratch
+	for i := range out {
+		out[i] = nil
+	}
+	release := func() {
+		for _, a := range out {
+			if a != nil {
+				a.Release()
+			}
+		}
+	}
+	for i, c := range r.cols {
+		want := r.schema.Field(i).Type
+		if r.srcPos[i] < 0 {
+			out[i] = array.MakeArrayOfNull(r.f.mem, want, int(n))
+			continue
+		}
+		a, err := convert(r.f.mem, src.Column(r.srcPos[i]), c.T, want)
+		if err != nil {
+			release()
+			return nil, lferr.Wrap(lferr.StorageError, err, "%s: column %q: %v", r.f.name, c.Name, err)
+		}
+		out[i] = a
+	}
+	rec := array.NewRecordBatch(r.schema, out, n)
+	release() // the record holds its own references
+	return rec, nil
+}
+
+// Close releases the reader; it is idempotent.
+func (r *Reader) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+	if r.rr != nil {
+		r.rr.Release()
+		r.rr = nil
+	}
+	return nil
+}
+
+// fieldIndexOfLeaf maps a leaf column index to its top-level field index;
+// for the flat schemas the reader accepts they are the same position among
+// leaf fields, but nested fields before it shift the numbering.
+func (f *File) fieldIndexOfLeaf(leaf int) int {
+	for i, fld := range f.schema.Fields() {
+		if l, ok := f.leaf[fld.Name]; ok && l == leaf {
+			return i
+		}
+	}
+	return 0
+}
+
+func sortInts(s []int) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
