@@ -63,12 +63,12 @@ func IsAccountID(s string) bool { return accountRe.MatchString(s) }
 type PrincipalKind uint8
 
 const (
-	KindUnknown PrincipalKind = iota
-	KindRoot                  // arn:aws:iam::ACCT:root
-	KindUser                  // arn:aws:iam::ACCT:user/PATH/NAME
-	KindRole                  // arn:aws:iam::ACCT:role/PATH/NAME
-	KindAssumedRole           // arn:aws:sts::ACCT:assumed-role/ROLE/SESSION
-	KindService               // "glue.amazonaws.com" (not an ARN)
+	KindUnknown     PrincipalKind = iota
+	KindRoot                      // arn:aws:iam::ACCT:root
+	KindUser                      // arn:aws:iam::ACCT:user/PATH/NAME
+	KindRole                      // arn:aws:iam::ACCT:role/PATH/NAME
+	KindAssumedRole               // arn:aws:sts::ACCT:assumed-role/ROLE/SESSION
+	KindService                   // "glue.amazonaws.com" (not an ARN)
 )
 
 func (k PrincipalKind) String() string {
