@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluicedb/sluice/planner/types"
@@ -123,7 +124,7 @@ func convert(mem memory.Allocator, a arrow.Array, t types.T, want arrow.DataType
 		case *array.Decimal128:
 			scale := v.DataType().(*arrow.Decimal128Type).Scale
 			vals := v.Values()
-			return widenIdx(mem, a, len(vals), arrow.PrimitiveTypes.Float64, func(i int) float64 { return vals[i].ToFloat64(scale) }), nil
+			return widenIdx(mem, a, len(vals), arrow.PrimitiveTypes.Float64, func(i int) float64 { return dec128ToFloat(vals[i], scale) }), nil
 		case *array.Decimal256:
 			scale := v.DataType().(*arrow.Decimal256Type).Scale
 			vals := v.Values()
@@ -171,6 +172,22 @@ func convert(mem memory.Allocator, a arrow.Array, t types.T, want arrow.DataType
 	}
 	return nil, fmt.Errorf("no conversion from %s to %s", src, want)
 }
+
+// dec128ToFloat converts a decimal to the nearest float64. For values
+// below 2^53 it divides the exact integer by the exact power of ten, which
+// IEEE division rounds correctly (so 4798 at scale 2 is exactly the double
+// nearest 47.98, as the literal 47.98 is); arrow's ToFloat64 multiplies by
+// an inexact 10^-s and can be off by an ulp.
+func dec128ToFloat(n decimal128.Num, scale int32) float64 {
+	hi, lo := n.HighBits(), n.LowBits()
+	if scale >= 0 && scale <= 22 && ((hi == 0 && lo < 1<<53) || (hi == -1 && lo >= -(1<<53)&(1<<64-1))) {
+		return float64(int64(lo)) / pow10[scale]
+	}
+	return n.ToFloat64(scale)
+}
+
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 func floorDiv(a, b int64) int64 {
 	q := a / b
