@@ -1,0 +1,181 @@
+package exec
+
+import (
+	"context"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/planner/plan"
+	"github.com/sluicedb/sluice/planner/types"
+)
+
+// Build turns a physical plan into a tree of operators. It compiles every
+// expression up front, so type errors surface before any data is read.
+// Nothing is opened until Init.
+func Build(n plan.Node, env *Env) (Operator, error) {
+	if env == nil {
+		env = &Env{}
+	}
+	if n == nil {
+		return nil, lferr.AssertionFailedf("exec.Build: nil plan node")
+	}
+	switch n := n.(type) {
+	case *plan.Scan:
+		return newScanOp(n, env)
+	case *plan.Values:
+		return newValuesOp(n, env)
+	case *plan.Filter:
+		in, err := Build(n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		return newFilterOp(in, n.Pred, env)
+	case *plan.Project:
+		in, err := Build(n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		return newProjectOp(in, n.Input.Schema(), n.Exprs, n.Cols, env)
+	case *plan.Aggregate:
+		in, err := Build(n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		return newAggOp(in, n, env)
+	case *plan.Join:
+		return newJoinOp(n, env)
+	case *plan.Sort:
+		in, err := Build(n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		return newSortOp(in, n.Input.Schema(), n.Keys, -1, env)
+	case *plan.Limit:
+		if s, ok := n.Input.(*plan.Sort); ok && n.Count >= 0 {
+			in, err := Build(s.Input, env)
+			if err != nil {
+				return nil, err
+			}
+			top, err := newSortOp(in, s.Input.Schema(), s.Keys, n.Offset+n.Count, env)
+			if err != nil {
+				return nil, err
+			}
+			return &limitOp{in: top, offset: n.Offset, count: n.Count}, nil
+		}
+		in, err := Build(n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		return &limitOp{in: in, offset: n.Offset, count: n.Count}, nil
+	case *plan.Distinct:
+		in, err := Build(n.Input, env)
+		if err != nil {
+			return nil, err
+		}
+		return newDistinctOp(in, n.Input.Schema(), env)
+	case *plan.Union:
+		if len(n.Inputs) == 0 {
+			return nil, lferr.AssertionFailedf("union with no inputs")
+		}
+		ins := make([]Operator, 0, len(n.Inputs))
+		for _, c := range n.Inputs {
+			op, err := Build(c, env)
+			if err != nil {
+				for _, o := range ins {
+					o.Close()
+				}
+				return nil, err
+			}
+			ins = append(ins, op)
+		}
+		var op Operator = &unionAllOp{ins: ins}
+		if !n.All {
+			return newDistinctOp(op, n.Schema(), env)
+		}
+		return op, nil
+	}
+	return nil, lferr.New(lferr.Unsupported, "exec cannot run plan node %T", n)
+}
+
+// allocator is the allocator operators use for the arrays they create.
+func (env *Env) allocator() memory.Allocator {
+	if env == nil || env.Alloc == nil {
+		return memory.DefaultAllocator
+	}
+	return env.Alloc
+}
+
+func (env *Env) context() context.Context {
+	if env == nil || env.Ctx == nil {
+		return context.Background()
+	}
+	return env.Ctx
+}
+
+// compile compiles e. Column references are handled here without going
+// through the expression compiler: they are by far the most common operator
+// argument, and returning the input column itself (retained) costs nothing.
+//
+// Ownership: the array an Evaluator returns belongs to the caller, which
+// releases it.
+func opCompile(e plan.Expr, env *Env) (Evaluator, error) {
+	if c, ok := e.(*plan.ColRef); ok {
+		return colRefEval{idx: c.Idx, name: c.Name}, nil
+	}
+	return CompileExpr(e, env)
+}
+
+func opCompileAll(es []plan.Expr, env *Env) ([]Evaluator, error) {
+	out := make([]Evaluator, len(es))
+	for i, e := range es {
+		ev, err := opCompile(e, env)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ev
+	}
+	return out, nil
+}
+
+// colRefEval returns column idx of the batch, retained for the caller.
+type colRefEval struct {
+	idx  int
+	name string
+}
+
+func (c colRefEval) Eval(b *Batch) (arrow.Array, error) {
+	if c.idx < 0 || c.idx >= len(b.Cols) {
+		return nil, lferr.AssertionFailedf("column reference %s (#%d) out of range: batch has %d columns", c.name, c.idx, len(b.Cols))
+	}
+	a := b.Cols[c.idx]
+	a.Retain()
+	return a, nil
+}
+
+// opColTypes extracts the types of a schema.
+func opColTypes(cols []plan.Column) []types.T {
+	ts := make([]types.T, len(cols))
+	for i, c := range cols {
+		ts[i] = c.T
+	}
+	return ts
+}
+
+// opEOF is what an operator returns at the end of its stream.
+var opEOF *Batch
+
+// opCheckCtx returns the context's error, if it is done; operators call it once
+// per batch so a cancelled query stops promptly.
+func opCheckCtx(ctx context.Context) error {
+	if ctx == nil {
+		return nil
+	}
+	select {
+	case <-ctx.Done():
+		return lferr.Wrap(lferr.OperationTimeout, ctx.Err(), "query cancelled: %v", ctx.Err())
+	default:
+		return nil
+	}
+}
