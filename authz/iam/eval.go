@@ -154,7 +154,7 @@ func evaluate(ctx *Context, in *Input, all *[]StatementRef) Result {
 
 	if r.Deny.valid() {
 		r.Decision = ExplicitDeny
-		r.Reason = "with an explicit deny in a " + r.Deny.Layer.String()
+		r.Reason = "with an explicit deny in " + article(r.Deny.Layer) + r.Deny.Layer.String()
 		return r
 	}
 	sessionOK := len(in.Session) == 0 || r.SessionAllow.valid()
@@ -290,6 +290,13 @@ func (r Result) Error(code lferr.Code, ctx *Context) error {
 	e := lferr.New(code, "User: %s is not authorized to perform: %s on resource: %s %s", who, ctx.Action, ctx.Resource, r.Reason)
 	e.Resource = ctx.Resource
 	return e
+}
+
+func article(l Layer) string {
+	if l == LayerIdentity {
+		return "an "
+	}
+	return "a "
 }
 
 func quote(s string) string { return "\"" + s + "\"" }

@@ -274,10 +274,8 @@ func parseStatement(raw json.RawMessage, kind PolicyKind, version string, i int)
 				return st, malformed("statement %d: %s must be a non-empty string or list of strings", i, kv.key)
 			}
 			for _, r := range vals {
-				if r != "*" {
-					if _, err := ParseARN(stripVars(r)); err != nil {
-						return st, malformed("statement %d: invalid resource %q: %s", i, r, lferr.MessageOf(err))
-					}
+				if r != "*" && !resourcePatternOK(stripVars(r)) {
+					return st, malformed("statement %d: invalid resource %q: must be \"*\" or an ARN pattern arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE", i, r)
 				}
 				st.Resources = append(st.Resources, r)
 				if version == "2012-10-17" && strings.Contains(r, "${") {
@@ -492,6 +490,14 @@ func scalarOrList(raw json.RawMessage) ([]string, error) {
 		return nil, err
 	}
 	return []string{s}, nil
+}
+
+// resourcePatternOK checks a Resource element: an ARN whose fields may
+// hold wildcards (IAM requires six fields and a non-empty service and
+// resource; region and account may be empty or wildcards).
+func resourcePatternOK(r string) bool {
+	parts := strings.SplitN(r, ":", 6)
+	return len(parts) == 6 && parts[0] == "arn" && parts[1] != "" && parts[2] != "" && parts[5] != ""
 }
 
 // stripVars replaces policy variables by a placeholder for validation.
