@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/sluicedb/sluice/authz/lferr"
@@ -140,13 +141,54 @@ func castTo(e plan.Expr, t types.T) plan.Expr {
 		// Same physical representation; a rescale is not a conversion.
 		return e
 	}
-	if c, ok := e.(*plan.Const); ok && c.V.Null {
-		return typedNull(t)
+	if c, ok := e.(*plan.Const); ok {
+		if c.V.Null {
+			return typedNull(t)
+		}
+		if v, ok := foldCast(c.V, t); ok {
+			return &plan.Const{V: v, T: t}
+		}
 	}
 	if t.Kind == types.Null {
 		return e
 	}
 	return &plan.Cast{Arg: e, T: t}
+}
+
+// foldCast converts a constant at plan time when the result is exact and
+// unambiguous; everything else (e.g. MySQL's numeric-prefix conversion of
+// '12abc') is left to exec's Cast.
+func foldCast(v types.Value, t types.T) (types.Value, bool) {
+	switch {
+	case v.Kind == types.Int64 && (t.Kind == types.Float64 || t.Kind == types.Decimal):
+		return types.Value{Kind: t.Kind, F: float64(v.I)}, true
+	case (v.Kind == types.Float64 || v.Kind == types.Decimal) && (t.Kind == types.Float64 || t.Kind == types.Decimal):
+		return types.Value{Kind: t.Kind, F: v.F}, true
+	case v.Kind == types.Bool && t.Kind == types.Int64:
+		return types.NewInt(v.I), true
+	case v.Kind == types.Int64 && t.Kind == types.String:
+		return types.NewString(strconv.FormatInt(v.I, 10)), true
+	case v.Kind == types.String && t.Kind == types.Int64:
+		if i, err := strconv.ParseInt(strings.TrimSpace(v.S), 10, 64); err == nil {
+			return types.NewInt(i), true
+		}
+	case v.Kind == types.String && (t.Kind == types.Float64 || t.Kind == types.Decimal):
+		s := strings.TrimSpace(v.S)
+		if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "xXnNiI_") {
+			return types.Value{Kind: t.Kind, F: f}, true
+		}
+	case v.Kind == types.String && t.Kind == types.Date:
+		if d, ok := parseDate(v.S); ok {
+			return types.NewDate(d), true
+		}
+	case v.Kind == types.String && t.Kind == types.Timestamp:
+		if ts, ok := parseTimestamp(v.S); ok {
+			return types.NewTimestamp(ts), true
+		}
+	case v.Kind == types.Date && t.Kind == types.Timestamp:
+		return types.NewTimestamp(v.I * 86400 * 1_000_000), true
+	}
+	return types.Value{}, false
 }
 
 func typedNull(t types.T) *plan.Const {
