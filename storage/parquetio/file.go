@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -32,6 +33,9 @@ type File struct {
 	// system has none, and a request for one fails as unsupported.
 	leaf   map[string]int
 	nested map[string]bool
+	// nullCountsOK is false for writers known to record wrong null counts,
+	// whose counts must then not prune IS NULL / IS NOT NULL.
+	nullCountsOK bool
 }
 
 // Open parses the Parquet footer of f. name is used in error messages (pass
@@ -64,7 +68,8 @@ func Open(ctx context.Context, name string, f storage.File, mem memory.Allocator
 		return nil, lferr.Wrap(lferr.StorageError, err, "%s: cannot map Parquet schema to Arrow: %v", name, err)
 	}
 	pf := &File{name: name, src: f, mem: mem, pq: pq, schema: sc,
-		leaf: make(map[string]int), nested: make(map[string]bool)}
+		leaf: make(map[string]int), nested: make(map[string]bool),
+		nullCountsOK: trustNullCounts(pq.MetaData().GetCreatedBy())}
 	for _, fld := range fr.Manifest.Fields {
 		if fld.IsLeaf() {
 			pf.leaf[fld.Field.Name] = fld.ColIndex
@@ -88,6 +93,15 @@ func OpenObject(ctx context.Context, st storage.Store, key string, mem memory.Al
 	}
 	pf.owned = true
 	return pf, nil
+}
+
+// trustNullCounts reports whether the writer named by created_by records
+// correct null counts. github.com/xitongsys/parquet-go ("parquet-go version
+// ...") writes null_count = 0 for dictionary-encoded columns that contain
+// NULLs (seen in this package's interop test), so an IS NULL predicate
+// would wrongly skip those row groups.
+func trustNullCounts(createdBy string) bool {
+	return !strings.HasPrefix(createdBy, "parquet-go version")
 }
 
 // Name is the name the file was opened under.

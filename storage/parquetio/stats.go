@@ -67,7 +67,7 @@ func (f *File) RowGroupStats(rg int, cols []Column) ([]ColumnStats, error) {
 		if err != nil || st == nil {
 			continue // unreadable or absent statistics: unknown, never prune
 		}
-		if st.HasNullCount() {
+		if st.HasNullCount() && f.nullCountsOK {
 			out[i].HasNullCount, out[i].NullCount = true, st.NullCount()
 		}
 		if st.HasMinMax() {
