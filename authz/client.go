@@ -138,6 +138,10 @@ func (c *client) queryAuthorizationID(q *api.QuerySessionContext) (string, error
 		return q.QueryAuthorizationId, nil
 	}
 	var b [16]byte
+	if c.cp.randMu != nil {
+		c.cp.randMu.Lock()
+		defer c.cp.randMu.Unlock()
+	}
 	if _, err := io.ReadFull(c.cp.rand, b[:]); err != nil {
 		return "", lferr.Wrap(lferr.InternalService, err, "cannot draw a QueryAuthorizationId: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/sluicedb/sluice/authz/api"
@@ -42,6 +43,7 @@ type Options struct {
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// Rand is the source of QueryAuthorizationIds (crypto/rand when nil).
+	// It need not be safe for concurrent use: reads are serialized.
 	Rand io.Reader
 }
 
@@ -53,6 +55,7 @@ type ControlPlane struct {
 	region    string
 	now       func() time.Time
 	rand      io.Reader
+	randMu    *sync.Mutex // nil for crypto/rand, which is safe for concurrent use
 	db        *store.DB
 	cat       *catalog.Catalog
 }
@@ -85,6 +88,8 @@ func Open(home string, opts Options) (*ControlPlane, error) {
 	}
 	if cp.rand == nil {
 		cp.rand = rand.Reader
+	} else {
+		cp.randMu = new(sync.Mutex)
 	}
 	if !accountRE.MatchString(cp.account) {
 		return nil, lferr.New(lferr.InvalidInput, "Account id %q is not 12 digits.", cp.account)
