@@ -214,9 +214,7 @@ func (b *builder) update(s *sqlparser.Update) Statement {
 		if i < 0 || (!ue.Name.Qualifier.IsEmpty() && !strings.EqualFold(ue.Name.Qualifier.Name.String(), qual)) {
 			failf(lferr.UnknownColumn, "unknown column '%s' in 'field list'", sqlparser.String(ue.Name))
 		}
-		if _, dup := u.Set[i]; dup {
-			failf(lferr.InvalidInput, "column '%s' is set twice", ue.Name.Name.String())
-		}
+		// MySQL accepts SET x=1, x=2; the last assignment wins.
 		if containsAggregate(ue.Expr) {
 			failf(lferr.InvalidInput, "invalid use of aggregate function in SET")
 		}

@@ -38,7 +38,10 @@ var EmittedFuncs = map[string][]int{
 	"year": {1}, "month": {1}, "day": {1}, "date_add_days": {2}, "date_add_months": {2},
 	"date_trunc":   {2},
 	"extract_year": {1}, "extract_month": {1}, "extract_day": {1}, "extract_quarter": {1},
-	"extract_week": {1}, "extract_hour": {1}, "extract_minute": {1}, "extract_second": {1},
+	"extract_hour": {1}, "extract_minute": {1}, "extract_second": {1},
+	"truncate": {2}, "log": {1, 2}, "log2": {1}, "ascii": {1}, "repeat": {2},
+	"quarter": {1}, "dayofweek": {1}, "dayofyear": {1}, "hour": {1}, "minute": {1}, "second": {1},
+	"datediff": {2},
 }
 
 func (b *builder) function(s *scope, e *sqlparser.FuncExpr) plan.Expr {
@@ -133,9 +136,39 @@ func (b *builder) function(s *scope, e *sqlparser.FuncExpr) plan.Expr {
 			rt = types.Float64T
 		}
 		return fn(name, rt, castTo(x, t))
-	case "sqrt", "exp", "ln", "log10":
+	case "sqrt", "exp", "ln", "log10", "log2":
 		nargs(1)
 		return fn(name, types.Float64T, castTo(fromBool(args()[0]), types.Float64T))
+	case "log":
+		nargs(1, 2)
+		xs := args()
+		for i := range xs {
+			xs[i] = castTo(fromBool(xs[i]), types.Float64T)
+		}
+		return fn(name, types.Float64T, xs...)
+	case "truncate":
+		nargs(2)
+		xs := args()
+		x := fromBool(xs[0])
+		t := numericOf(x.Type())
+		d := castTo(xs[1], types.Int64T)
+		if c, ok := d.(*plan.Const); ok && !c.V.Null && t.Kind == types.Decimal {
+			t = types.DecimalT(t.Precision, clampScale(int(min(max(c.V.I, 0), 30))))
+		}
+		return fn(name, t, castTo(x, t), d)
+	case "ascii":
+		nargs(1)
+		return fn(name, types.Int64T, strs(args())...)
+	case "repeat":
+		nargs(2)
+		xs := args()
+		return fn(name, types.StringT, castTo(xs[0], types.StringT), castTo(xs[1], types.Int64T))
+	case "quarter", "dayofweek", "dayofyear", "hour", "minute", "second":
+		nargs(1)
+		return fn(name, types.Int64T, b.temporalArg(s, e.Exprs[0]))
+	case "datediff":
+		nargs(2)
+		return fn(name, types.Int64T, castTo(b.temporalArg(s, e.Exprs[0]), types.DateT), castTo(b.temporalArg(s, e.Exprs[1]), types.DateT))
 	case "power":
 		nargs(2)
 		xs := args()
