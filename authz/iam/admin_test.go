@@ -89,7 +89,9 @@ func adminSuite(t *testing.T, run func(fn func(Records) error) error) {
 	}), lferr.EntityAlreadyExists)
 	must(run(func(r Records) error { return a.AttachRolePolicy(r, acct, "engine", mp.Arn) }))
 	must(run(func(r Records) error { return a.AttachRolePolicy(r, acct, "engine", mp.Arn) })) // idempotent
-	must(run(func(r Records) error { return a.AttachRolePolicy(r, acct, "engine", AWSManagedPolicyARN("AWSGlueConsoleFullAccess")) }))
+	must(run(func(r Records) error {
+		return a.AttachRolePolicy(r, acct, "engine", AWSManagedPolicyARN("AWSGlueConsoleFullAccess"))
+	}))
 	wantCode(run(func(r Records) error { return a.AttachRolePolicy(r, acct, "engine", PolicyARN(acct, "/", "missing")) }), lferr.NoSuchEntity)
 	wantCode(run(func(r Records) error { return a.DeletePolicy(r, mp.Arn) }), lferr.DeleteConflict)
 	wantCode(run(func(r Records) error { return a.DeleteRole(r, acct, "engine") }), lferr.DeleteConflict)
@@ -126,7 +128,10 @@ func adminSuite(t *testing.T, run func(fn func(Records) error) error) {
 	wantCode(run(func(r Records) error { _, err := a.GetRole(r, acct, "engine"); return err }), lferr.NoSuchEntity)
 
 	// Users and access keys.
-	must(run(func(r Records) error { _, err := a.CreateUser(r, t0, CreateUserInput{Account: acct, UserName: "alice"}); return err }))
+	must(run(func(r Records) error {
+		_, err := a.CreateUser(r, t0, CreateUserInput{Account: acct, UserName: "alice"})
+		return err
+	}))
 	var key AccessKey
 	var secret string
 	must(run(func(r Records) (err error) { key, secret, err = a.CreateAccessKey(r, t0, acct, "alice"); return err }))

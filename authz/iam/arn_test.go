@@ -66,10 +66,10 @@ func TestParseARN(t *testing.T) {
 	}
 	bad := []string{
 		"", "arn", "arn:aws:iam", "aws:iam::111122223333:role/x",
-		"arn:aws:iam::1111:role/x",           // short account
-		"arn:aws:iam::111122223333:",         // empty resource
-		"arn:AWS:iam::111122223333:role/x",   // bad partition
-		"arn:aws:IAM::111122223333:role/x",   // bad service
+		"arn:aws:iam::1111:role/x",            // short account
+		"arn:aws:iam::111122223333:",          // empty resource
+		"arn:AWS:iam::111122223333:role/x",    // bad partition
+		"arn:aws:IAM::111122223333:role/x",    // bad service
 		"arn:aws:glue:useast1:111122223333:x", // bad region
 	}
 	for _, s := range bad {
@@ -102,7 +102,7 @@ func TestParsePrincipal(t *testing.T) {
 	for _, s := range []string{
 		"arn:aws:iam::111122223333:group/x",
 		"arn:aws:sts::111122223333:assumed-role/engine",
-		"arn:aws:sts::111122223333:assumed-role/engine/s",  // session too short
+		"arn:aws:sts::111122223333:assumed-role/engine/s", // session too short
 		"arn:aws:iam::111122223333:role/bad name",
 		"arn:aws:iam::aws:role/x",
 		"arn:aws:glue:us-east-1:111122223333:table/a/b",

@@ -50,6 +50,14 @@ func (c *Context) WithResource(resource string) *Context {
 	return &cp
 }
 
+// WithAction returns a shallow copy for another action of the same request
+// (sts:AssumeRole then sts:TagSession). The condition keys are shared.
+func (c *Context) WithAction(action string) *Context {
+	cp := *c
+	cp.Action, cp.action = action, strings.ToLower(action)
+	return &cp
+}
+
 // Set sets condition key key (case-insensitive) to values; no values
 // removes it.
 func (c *Context) Set(key string, values ...string) *Context {
