@@ -106,6 +106,7 @@ func (db *DB) Version() uint64 { return db.version.Load() }
 // anything bumps the catalog version by one.
 func (db *DB) Update(fn func(*Tx) error) error {
 	var committed uint64
+	var fnErr error
 	err := db.bolt.Update(func(btx *bolt.Tx) error {
 		base, err := readVersion(btx)
 		if err != nil {
@@ -113,8 +114,8 @@ func (db *DB) Update(fn func(*Tx) error) error {
 		}
 		tx := &Tx{btx: btx, writable: true, base: base}
 		defer func() { tx.done = true }()
-		if err := run(fn, tx); err != nil {
-			return err
+		if fnErr = run(fn, tx); fnErr != nil {
+			return fnErr
 		}
 		if !tx.dirty {
 			return nil
@@ -128,6 +129,10 @@ func (db *DB) Update(fn func(*Tx) error) error {
 		return nil
 	})
 	if err != nil {
+		if fnErr != nil && err == fnErr {
+			// The caller's own error passes through untouched.
+			return err
+		}
 		return asTyped(err)
 	}
 	if committed != 0 {
@@ -139,6 +144,7 @@ func (db *DB) Update(fn func(*Tx) error) error {
 // View runs fn in a read-only transaction: a consistent snapshot of the
 // whole database at one catalog version.
 func (db *DB) View(fn func(*Tx) error) error {
+	var fnErr error
 	err := db.bolt.View(func(btx *bolt.Tx) error {
 		base, err := readVersion(btx)
 		if err != nil {
@@ -146,9 +152,13 @@ func (db *DB) View(fn func(*Tx) error) error {
 		}
 		tx := &Tx{btx: btx, base: base}
 		defer func() { tx.done = true }()
-		return run(fn, tx)
+		fnErr = run(fn, tx)
+		return fnErr
 	})
-	return asTyped(err)
+	if err != nil && (fnErr == nil || err != fnErr) {
+		return asTyped(err)
+	}
+	return err
 }
 
 // run calls fn, turning a panic into an InternalServiceException so that a
@@ -163,7 +173,8 @@ func run(fn func(*Tx) error, tx *Tx) (err error) {
 	return fn(tx)
 }
 
-// asTyped gives bbolt's own errors (disk full, closed database) a code.
+// asTyped gives bbolt's own errors (disk full, closed database, failed
+// commit) the InternalServiceException code; typed errors pass through.
 func asTyped(err error) error {
 	if err == nil || lferr.CodeOf(err) != "" {
 		return err
@@ -171,11 +182,7 @@ func asTyped(err error) error {
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return lferr.Wrap(lferr.InternalService, err, "the control-plane database is closed")
 	}
-	var jerr *json.SyntaxError
-	if errors.As(err, &jerr) {
-		return lferr.Wrap(lferr.InternalService, err, "corrupt record in the control-plane database: %v", err)
-	}
-	return err
+	return lferr.Wrap(lferr.InternalService, err, "control-plane database error: %v", err)
 }
 
 func readVersion(btx *bolt.Tx) (uint64, error) {

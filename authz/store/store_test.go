@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -300,5 +301,23 @@ func TestSecondOpenFailsFast(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("second Open took %v; it must fail fast", d)
+	}
+}
+
+func TestErrorsPassThroughAndClosedDB(t *testing.T) {
+	db, _ := tempDB(t)
+	plain := errors.New("plain caller error")
+	if err := db.Update(func(*Tx) error { return plain }); err != plain {
+		t.Errorf("Update: caller error = %v, want it untouched", err)
+	}
+	if err := db.View(func(*Tx) error { return plain }); err != plain {
+		t.Errorf("View: caller error = %v, want it untouched", err)
+	}
+	_ = db.Close()
+	if err := db.View(func(*Tx) error { return nil }); lferr.CodeOf(err) != lferr.InternalService || !strings.Contains(err.Error(), "closed") {
+		t.Errorf("View on a closed database: %v", err)
+	}
+	if err := db.Update(func(*Tx) error { return nil }); lferr.CodeOf(err) != lferr.InternalService {
+		t.Errorf("Update on a closed database: %v", err)
 	}
 }
