@@ -491,3 +491,28 @@ func TestCreatedByAndTxnComposition(t *testing.T) {
 		t.Errorf("cancelled context: err = %v", err)
 	}
 }
+
+// Names that are prefixes of one another never see each other's records.
+func TestPrefixIsolation(t *testing.T) {
+	f := newFixture(t)
+	for _, db := range []string{"d", "d1"} {
+		f.must(f.cat.CreateDatabase(ctx, acct, api.DatabaseInput{Name: db}))
+		for _, tb := range []string{"t", "t1"} {
+			f.must(f.cat.CreateTable(ctx, acct, db, tableIn(tb, cols("a", "int"), cols("p", "string"))))
+			f.must(f.cat.BatchCreatePartition(ctx, acct, db, tb, []api.PartitionInput{{Values: []string{db + "." + tb}}}))
+		}
+	}
+	ts, err := f.cat.GetTables(ctx, acct, "d")
+	f.must(err)
+	if len(ts) != 2 || ts[0].DatabaseName != "d" || ts[1].DatabaseName != "d" {
+		t.Errorf("GetTables(d) = %+v", ts)
+	}
+	f.must(f.cat.DeleteTable(ctx, acct, "d", "t"))
+	for _, c := range []struct{ db, tb string }{{"d", "t1"}, {"d1", "t"}, {"d1", "t1"}} {
+		ps, err := f.cat.GetPartitions(ctx, acct, c.db, c.tb, "")
+		f.must(err)
+		if len(ps) != 1 || ps[0].Values[0] != c.db+"."+c.tb {
+			t.Errorf("partitions of %s.%s after deleting d.t: %+v", c.db, c.tb, ps)
+		}
+	}
+}
