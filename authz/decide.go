@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -277,7 +278,8 @@ func IAMOnlyPartitions(tbl *api.Table, ps []api.Partition, next string) *api.Get
 	cols := authorizedColumns(tbl)
 	out := &api.GetUnfilteredPartitionsMetadataOutput{UnfilteredPartitions: make([]api.UnfilteredPartition, len(ps)), NextToken: next}
 	for i := range ps {
-		out.UnfilteredPartitions[i] = api.UnfilteredPartition{Partition: &ps[i], AuthorizedColumns: cols}
+		// Each partition gets its own slice: callers own what they receive.
+		out.UnfilteredPartitions[i] = api.UnfilteredPartition{Partition: &ps[i], AuthorizedColumns: slices.Clone(cols)}
 	}
 	return out
 }
