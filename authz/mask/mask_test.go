@@ -72,7 +72,7 @@ func TestBuiltinKernels(t *testing.T) {
 	}{
 		{"year", types.NewDate(18823), types.NewDate(18628)},
 		{"month", types.NewDate(18823), types.NewDate(18809)},
-		{"year", types.NewDate(-1), types.NewDate(-365)},  // 1969-12-31 → 1969-01-01
+		{"year", types.NewDate(-1), types.NewDate(-365)}, // 1969-12-31 → 1969-01-01
 		{"month", types.NewDate(-1), types.NewDate(-31)}, // → 1969-12-01
 		{"year", types.NewTimestamp(1626350400_123456), types.NewTimestamp(1609459200_000000)},
 		{"month", types.NewTimestamp(1626350400_123456), types.NewTimestamp(1625097600_000000)},

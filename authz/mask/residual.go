@@ -14,9 +14,9 @@ import (
 type Class uint8
 
 const (
-	Identity Class = iota // the mask is `value`: nothing to do
-	BuiltinClass          // one built-in: a vectorized kernel
-	Fallback              // a residual CEL program, per row
+	Identity     Class = iota // the mask is `value`: nothing to do
+	BuiltinClass              // one built-in: a vectorized kernel
+	Fallback                  // a residual CEL program, per row
 )
 
 func (c Class) String() string {

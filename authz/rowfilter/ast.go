@@ -173,3 +173,58 @@ func IsTrue(e Expr) bool {
 	b, ok := e.(*Bool)
 	return ok && b.Value
 }
+
+// OrOf combines filters the way spec §6.3 combines several grants' row
+// predicates: the disjunction, flattened, with TRUE absorbing everything
+// (the all-rows filter prevails) and FALSE terms dropped. OrOf() is FALSE.
+// The terms are shared, not copied.
+func OrOf(terms ...Expr) Expr {
+	var out []Expr
+	for _, t := range terms {
+		switch n := t.(type) {
+		case *Bool:
+			if n.Value {
+				return &Bool{Value: true}
+			}
+			continue
+		case *Or:
+			out = append(out, n.Terms...)
+			continue
+		}
+		out = append(out, t)
+	}
+	switch len(out) {
+	case 0:
+		return &Bool{Value: false}
+	case 1:
+		return out[0]
+	}
+	return &Or{Terms: out}
+}
+
+// AndOf is the conjunction (cross-account intersection of spec §6.3 rule
+// 3), flattened, with FALSE absorbing and TRUE terms dropped. AndOf() is
+// TRUE.
+func AndOf(terms ...Expr) Expr {
+	var out []Expr
+	for _, t := range terms {
+		switch n := t.(type) {
+		case *Bool:
+			if !n.Value {
+				return &Bool{Value: false}
+			}
+			continue
+		case *And:
+			out = append(out, n.Terms...)
+			continue
+		}
+		out = append(out, t)
+	}
+	switch len(out) {
+	case 0:
+		return &Bool{Value: true}
+	case 1:
+		return out[0]
+	}
+	return &And{Terms: out}
+}

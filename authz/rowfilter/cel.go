@@ -229,7 +229,12 @@ func CompileCEL(e Expr, s Schema) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := []cel.EnvOption{cel.OptionalTypes()}
+	// The CEL text is generated from an AST whose size Parse already
+	// bounded; lift CEL's own source-size and node limits so that a long
+	// combined RowFilter (ParseOptions) still compiles.
+	opts := []cel.EnvOption{cel.OptionalTypes(),
+		cel.ParserExpressionSizeLimit(max(100_000, len(src)+1)),
+		cel.ExpressionNodeLimit(-1)}
 	var cols []progCol
 	seen := map[string]bool{}
 	for _, c := range Columns(bound) {
