@@ -2,20 +2,17 @@ package exec
 
 import (
 	"context"
-	"io"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/planner/plan"
 	"github.com/sluicedb/sluice/planner/types"
 	"github.com/sluicedb/sluice/storage"
+	"github.com/sluicedb/sluice/storage/parquetio"
 )
 
 // scanOp reads the Parquet files of a table (or of its surviving
@@ -44,6 +41,8 @@ type scanOp struct {
 	cur      *scanFile
 	unitVals []types.Value // partition values of the current unit
 	consts   []arrow.Array // per column: cached partition constant / NULL column, or nil
+
+	prune []parquetio.Constraint // PruneFilters usable on statistics, indexed by file column
 
 	sec   *secureScan
 	out   []arrow.Array // arrays owned for the current batch
@@ -77,6 +76,7 @@ func newScanOp(n *plan.Scan, env *Env) (Operator, error) {
 		}
 		o.sec = s
 	}
+	o.prune = o.constraints()
 	return o, nil
 }
 
@@ -197,7 +197,7 @@ func scanIsDataFile(ob storage.ObjectInfo) bool {
 		return false
 	}
 	for _, seg := range strings.Split(ob.Key, "/") {
-		if strings.HasPrefix(seg, "_") || strings.HasPrefix(seg, ".") {
+		if storage.Hidden(seg) {
 			return false
 		}
 	}
@@ -248,170 +248,78 @@ func opConstArray(mem memory.Allocator, t types.T, v types.Value, n int) arrow.A
 // scanFile is one open Parquet file being read.
 type scanFile struct {
 	key string
-	f   storage.File
-	pf  *file.Reader
-	rr  pqarrow.RecordReader
-	src []int // per scan column: column index in the record, -1 missing / partition
-	// countOnly > 0: no file column is read (only partition keys or missing
-	// columns); this many rows remain to be produced from the metadata count.
-	countOnly int64
+	pf  *parquetio.File
+	rd  *parquetio.Reader
 }
 
 func (f *scanFile) close() {
-	f.countOnly = 0
-	if f.rr != nil {
-		f.rr.Release()
-		f.rr = nil
+	if f.rd != nil {
+		f.rd.Close()
+		f.rd = nil
 	}
 	if f.pf != nil {
 		f.pf.Close()
 		f.pf = nil
 	}
-	if f.f != nil {
-		f.f.Close()
-		f.f = nil
+}
+
+// fileCols are the columns read from files (partition keys come from the
+// partition's values), with pos mapping them back to scan columns.
+func (o *scanOp) fileCols() ([]parquetio.Column, []int) {
+	var cols []parquetio.Column
+	var pos []int
+	for i, c := range o.node.Columns {
+		if c.PartitionKey {
+			continue
+		}
+		cols = append(cols, parquetio.Column{Name: c.Name, T: c.T, Dict: c.T.Kind == types.String})
+		pos = append(pos, i)
 	}
+	return cols, pos
 }
 
-// fileErr names the file in an error about its content.
-func (o *scanOp) fileErr(key string, err error, what string) error {
-	loc := strings.TrimRight(o.store.Root(), "/") + "/" + key
-	return lferr.Wrap(lferr.StorageError, err, "%s %s: %v", what, loc, err)
-}
-
-// openFile opens key, resolves the columns, prunes row groups and starts a
-// record reader. It returns nil when nothing in the file needs reading.
+// openFile opens key, prunes row groups with statistics and starts a
+// streaming reader. It returns nil when no row group needs reading.
 func (o *scanOp) openFile(key string) (*scanFile, error) {
-	n := o.node
-	fh, err := o.store.Open(o.ctx, key)
+	pf, err := parquetio.OpenObject(o.ctx, o.store, key, o.mem)
 	if err != nil {
-		return nil, o.fileErr(key, err, "cannot open data file")
+		return nil, o.fileErr(key, err, "cannot read data file")
 	}
-	sf := &scanFile{key: key, f: fh}
+	sf := &scanFile{key: key, pf: pf}
 	ok := false
 	defer func() {
 		if !ok {
 			sf.close()
 		}
 	}()
-	pf, err := file.NewParquetReader(io.NewSectionReader(fh, 0, fh.Size()))
-	if err != nil {
-		return nil, o.fileErr(key, err, "corrupt or unreadable Parquet file")
-	}
-	sf.pf = pf
-	md := pf.MetaData()
-	sch := md.Schema
-
-	// Map scan columns to top-level leaf columns by name (exact first, then
-	// case-insensitively: Glue names are lower case, files may not be).
-	leaf := make([]int, len(n.Columns))
-	for i, c := range n.Columns {
-		leaf[i] = -1
-		if c.PartitionKey {
-			continue
-		}
-		for j := 0; j < sch.NumColumns(); j++ {
-			p := sch.Column(j).ColumnPath()
-			if len(p) == 1 && p[0] == c.Name {
-				leaf[i] = j
-				break
-			}
-		}
-		if leaf[i] < 0 {
-			for j := 0; j < sch.NumColumns(); j++ {
-				p := sch.Column(j).ColumnPath()
-				if len(p) == 1 && strings.EqualFold(p[0], c.Name) {
-					leaf[i] = j
-					break
-				}
-			}
-		}
-	}
-
-	// Row groups that may hold matching rows.
-	var rgs []int
+	cols, _ := o.fileCols()
+	o.stats.Files++
+	rgs := make([]int, 0, pf.NumRowGroups())
 	for g := 0; g < pf.NumRowGroups(); g++ {
-		rg := md.RowGroup(g)
-		if rg.NumRows() == 0 {
+		if pf.RowGroupNumRows(g) == 0 {
 			continue
 		}
 		o.stats.RowGroups++
-		if !o.disablePruning && !o.rowGroupMayMatch(rg, leaf) {
-			o.stats.RowGroupsPruned++
-			continue
+		if !o.disablePruning && len(o.prune) > 0 {
+			st, err := pf.RowGroupStats(g, cols)
+			if err != nil {
+				return nil, o.fileErr(key, err, "cannot read statistics of")
+			}
+			if parquetio.CanSkip(st, o.prune) {
+				o.stats.RowGroupsPruned++
+				continue
+			}
 		}
 		rgs = append(rgs, g)
-	}
-	o.stats.Files++
-	// Columns actually read (deduplicated, in leaf order).
-	var cols []int
-	seen := map[int]bool{}
-	for _, l := range leaf {
-		if l >= 0 && !seen[l] {
-			seen[l] = true
-			cols = append(cols, l)
-		}
 	}
 	if len(rgs) == 0 {
 		return nil, nil
 	}
-	props := pqarrow.ArrowReadProperties{BatchSize: BatchSize}
-	for i, c := range n.Columns {
-		l := leaf[i]
-		if l < 0 || c.T.Kind != types.String || sch.Column(l).PhysicalType() != parquet.Types.ByteArray {
-			continue
-		}
-		dict := true
-		for _, g := range rgs {
-			cc, err := md.RowGroup(g).ColumnChunk(l)
-			if err != nil || !cc.HasDictionaryPage() {
-				dict = false
-				break
-			}
-		}
-		props.SetReadDict(l, dict)
-	}
-	fr, err := pqarrow.NewFileReader(pf, props, o.mem)
+	rd, err := pf.NewReader(o.ctx, parquetio.ReadOptions{Columns: cols, RowGroups: rgs, BatchSize: BatchSize})
 	if err != nil {
-		return nil, o.fileErr(key, err, "unsupported Parquet schema in")
+		return nil, o.fileErr(key, err, "cannot read")
 	}
-	if len(cols) == 0 {
-		// Only partition keys (or missing columns) are read: the row count
-		// comes from the metadata, the values from the constants.
-		for _, g := range rgs {
-			sf.countOnly += md.RowGroup(g).NumRows()
-		}
-		sf.src = make([]int, len(n.Columns))
-		for i := range sf.src {
-			sf.src[i] = -1
-		}
-		ok = true
-		return sf, nil
-	} else {
-		rr, err := fr.GetRecordReader(o.ctx, cols, rgs)
-		if err != nil {
-			return nil, o.fileErr(key, err, "cannot read")
-		}
-		sf.rr = rr
-	}
-	sc := sf.rr.Schema()
-	sf.src = make([]int, len(n.Columns))
-	for i, l := range leaf {
-		sf.src[i] = -1
-		if l < 0 {
-			continue
-		}
-		name := sch.Column(l).ColumnPath()[0]
-		for k, fd := range sc.Fields() {
-			if fd.Name == name {
-				sf.src[i] = k
-				break
-			}
-		}
-		if sf.src[i] < 0 {
-			return nil, o.fileErr(key, nil, "column "+n.Columns[i].Name+" could not be read from")
-		}
-	}
+	sf.rd = rd
 	ok = true
 	return sf, nil
 }
@@ -432,53 +340,32 @@ func (o *scanOp) Next() (*Batch, error) {
 				return opEOF, nil
 			}
 		}
-		if o.cur.rr == nil {
-			nrows := int(min(o.cur.countOnly, BatchSize))
-			if nrows == 0 {
-				o.cur.close()
-				o.cur = nil
-				continue
-			}
-			o.cur.countOnly -= int64(nrows)
-			o.stats.Rows += int64(nrows)
-			for i, c := range o.node.Columns {
-				o.out = append(o.out, o.constSlice(i, c.T, nrows))
-			}
-			b, err := o.finish(Batch{Cols: o.out, N: nrows})
-			if err != nil || b != nil {
-				return b, err
-			}
-			continue
-		}
-		if !o.cur.rr.Next() {
-			err := o.cur.rr.Err()
+		rec, err := o.cur.rd.Next()
+		if err != nil {
 			key := o.cur.key
 			o.cur.close()
 			o.cur = nil
-			if err != nil && err != io.EOF {
-				return nil, o.fileErr(key, err, "corrupt Parquet data in")
-			}
+			return nil, o.fileErr(key, err, "corrupt Parquet data in")
+		}
+		if rec == nil {
+			o.cur.close()
+			o.cur = nil
 			continue
 		}
-		rec := o.cur.rr.RecordBatch()
 		nrows := int(rec.NumRows())
 		if nrows == 0 {
 			continue
 		}
 		o.stats.Rows += int64(nrows)
+		k := 0
 		for i, c := range o.node.Columns {
-			var a arrow.Array
-			var err error
-			switch src := o.cur.src[i]; {
-			case src >= 0:
-				a, err = scanNormalize(o.mem, rec.Column(src), c.T)
-				if err != nil {
-					opReleaseAll(o.out)
-					return nil, o.fileErr(o.cur.key, err, "column "+c.Name+" in")
-				}
-			default:
-				a = o.constSlice(i, c.T, nrows)
+			if c.PartitionKey {
+				o.out = append(o.out, o.constSlice(i, c.T, nrows))
+				continue
 			}
+			a := rec.Column(k)
+			k++
+			a.Retain()
 			o.out = append(o.out, a)
 		}
 		b, err := o.finish(Batch{Cols: o.out, N: nrows})
@@ -538,3 +425,13 @@ func (o *scanOp) Close() error {
 
 // Stats reports what the scan read so far.
 func (o *scanOp) Stats() ScanStats { return o.stats }
+
+// fileErr names the file in an error about its content. Typed errors from
+// parquetio already name it and keep their code.
+func (o *scanOp) fileErr(key string, err error, what string) error {
+	if lferr.CodeOf(err) != "" {
+		return err
+	}
+	loc := strings.TrimRight(o.store.Root(), "/") + "/" + key
+	return lferr.Wrap(lferr.StorageError, err, "%s %s: %v", what, loc, err)
+}

@@ -224,3 +224,8 @@ func secureNullWhereNotTrue(mem memory.Allocator, arr arrow.Array, guard arrow.A
 	nd.Release()
 	return out, nil
 }
+
+func opRetain(a arrow.Array) arrow.Array {
+	a.Retain()
+	return a
+}
