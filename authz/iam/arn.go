@@ -252,17 +252,15 @@ func GlueResourceARNs(region, account, db, table string) []string {
 // wildcard never crosses a field boundary (the resource field keeps its
 // slashes and may contain further colons).
 func ArnLike(pattern, value string) bool {
-	pp := strings.SplitN(pattern, ":", 6)
-	vp := strings.SplitN(value, ":", 6)
-	if len(pp) != 6 || len(vp) != 6 {
-		return false
-	}
-	for i := range pp {
-		if !globMatch(pp[i], vp[i]) {
+	for f := 0; f < 5; f++ {
+		pi := strings.IndexByte(pattern, ':')
+		vi := strings.IndexByte(value, ':')
+		if pi < 0 || vi < 0 || !globMatch(pattern[:pi], value[:vi]) {
 			return false
 		}
+		pattern, value = pattern[pi+1:], value[vi+1:]
 	}
-	return true
+	return globMatch(pattern, value)
 }
 
 // ServicePrincipalValid reports whether s looks like "x.amazonaws.com".

@@ -1,6 +1,9 @@
 package iam
 
 import (
+	"math/rand/v2"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/sluicedb/sluice/authz/lferr"
@@ -136,6 +139,48 @@ func TestArnLike(t *testing.T) {
 	for _, c := range cases {
 		if got := ArnLike(c.pat, c.v); got != c.want {
 			t.Errorf("ArnLike(%q,%q)=%v want %v", c.pat, c.v, got, c.want)
+		}
+	}
+}
+
+// TestMatcherAgreesWithGlob: the pre-analysed matcher (prefix, suffix,
+// piece search) must agree with the reference backtracking glob on random
+// patterns and strings.
+func TestMatcherAgreesWithGlob(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	alpha := []byte("ab*?/")
+	gen := func(n int, wild bool) string {
+		b := make([]byte, rng.IntN(n+1))
+		for i := range b {
+			c := alpha[rng.IntN(len(alpha))]
+			if !wild && (c == '*' || c == '?') {
+				c = 'a'
+			}
+			b[i] = c
+		}
+		return string(b)
+	}
+	for i := 0; i < 20000; i++ {
+		p, s := gen(7, true), gen(9, false)
+		if got, want := newMatcher(p).match(s), globMatch(p, s); got != want {
+			t.Fatalf("pattern %q value %q: matcher %v, glob %v", p, s, got, want)
+		}
+		// Oracle: the same pattern as a regular expression.
+		var re strings.Builder
+		re.WriteString("(?s)^")
+		for _, c := range p {
+			switch c {
+			case '*':
+				re.WriteString(".*")
+			case '?':
+				re.WriteString(".")
+			default:
+				re.WriteString(regexp.QuoteMeta(string(c)))
+			}
+		}
+		re.WriteString("$")
+		if want := regexp.MustCompile(re.String()).MatchString(s); globMatch(p, s) != want {
+			t.Fatalf("pattern %q value %q: glob %v, regexp %v", p, s, !want, want)
 		}
 	}
 }

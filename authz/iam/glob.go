@@ -1,6 +1,9 @@
 package iam
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // globMatch reports whether s matches pattern, where '*' matches any run of
 // characters (including none) and '?' exactly one character. Matching is
@@ -19,9 +22,8 @@ func globMatch(pattern, s string) bool {
 				p++
 				continue
 			case '?':
-				_, n := utf8.DecodeRuneInString(s[i:])
 				p++
-				i += n
+				i += runeLen(s, i)
 				continue
 			default:
 				if c == s[i] {
@@ -35,14 +37,22 @@ func globMatch(pattern, s string) bool {
 			return false
 		}
 		// Backtrack: let the last '*' swallow one more rune.
-		_, n := utf8.DecodeRuneInString(s[starI:])
-		starI += n
+		starI += runeLen(s, starI)
 		p, i = starP+1, starI
 	}
 	for p < len(pattern) && pattern[p] == '*' {
 		p++
 	}
 	return p == len(pattern)
+}
+
+// runeLen is the byte length of the rune at s[i], with an ASCII fast path.
+func runeLen(s string, i int) int {
+	if s[i] < utf8.RuneSelf {
+		return 1
+	}
+	_, n := utf8.DecodeRuneInString(s[i:])
+	return n
 }
 
 // hasWildcard reports whether a pattern needs globMatch at all.
@@ -60,6 +70,15 @@ func hasWildcard(p string) bool {
 type matcher struct {
 	pat  string
 	kind uint8 // matchAny, matchExact, matchPrefix, matchGlob
+	// For matchGlob: the literal text before the first and after the last
+	// wildcard, checked first so most non-matching values are rejected
+	// without running the general algorithm.
+	head, tail string
+	// mid: for '*'-only patterns, the literal pieces between the first and
+	// the last '*', found left to right with strings.Index (greedy
+	// leftmost placement is exact when there is no '?').
+	mid      []string
+	starOnly bool
 }
 
 const (
@@ -78,7 +97,18 @@ func newMatcher(p string) matcher {
 	case p[len(p)-1] == '*' && !hasWildcard(p[:len(p)-1]):
 		return matcher{pat: p[:len(p)-1], kind: matchPrefix}
 	}
-	return matcher{pat: p, kind: matchGlob}
+	first := strings.IndexAny(p, "*?")
+	last := strings.LastIndexAny(p, "*?")
+	m := matcher{pat: p, kind: matchGlob, head: p[:first], tail: p[last+1:]}
+	if !strings.Contains(p, "?") {
+		m.starOnly = true
+		for _, piece := range strings.Split(p[first:last+1], "*") {
+			if piece != "" {
+				m.mid = append(m.mid, piece)
+			}
+		}
+	}
+	return m
 }
 
 func (m matcher) match(s string) bool {
@@ -89,6 +119,20 @@ func (m matcher) match(s string) bool {
 		return m.pat == s
 	case matchPrefix:
 		return len(s) >= len(m.pat) && s[:len(m.pat)] == m.pat
+	}
+	if len(s) < len(m.head)+len(m.tail) || s[:len(m.head)] != m.head || s[len(s)-len(m.tail):] != m.tail {
+		return false
+	}
+	if m.starOnly {
+		rest := s[len(m.head) : len(s)-len(m.tail)]
+		for _, piece := range m.mid {
+			i := strings.Index(rest, piece)
+			if i < 0 {
+				return false
+			}
+			rest = rest[i+len(piece):]
+		}
+		return true
 	}
 	return globMatch(m.pat, s)
 }
