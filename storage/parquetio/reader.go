@@ -16,6 +16,13 @@ import (
 // it equals exec.BatchSize (storage must not import exec).
 const DefaultBatchSize = 4096
 
+// decodeBatch is how many rows are decoded at once. Decoding in larger
+// pieces than the output batch amortizes arrow-go's per-batch costs (for
+// dictionary columns it copies the whole dictionary into every batch) and
+// conversions; output batches are zero-copy slices of it. Memory stays
+// bounded by decodeBatch rows of the projected columns.
+const decodeBatch = 64 * 1024
+
 // Column names a column to read and the logical type the reader must
 // produce for it.
 type Column struct {
@@ -59,11 +66,15 @@ type Reader struct {
 	// or -1 when the file lacks the column.
 	srcPos []int
 
-	fr      *pqarrow.FileReader
-	rr      pqarrow.RecordReader
-	rgLeft  int64 // rows left in the current row group (column-less reads)
-	nextRG  int
-	cur     arrow.RecordBatch
+	fr     *pqarrow.FileReader
+	rr     pqarrow.RecordReader
+	rgLeft int64 // rows left in the current row group (column-less reads)
+	nextRG int
+	cur    arrow.RecordBatch
+	// big is the last decoded (and converted) batch of up to decodeBatch
+	// rows; Next hands it out in slices of batch rows from offset off.
+	big     arrow.RecordBatch
+	off     int64
 	closed  bool
 	scratch []arrow.Array
 }
@@ -134,7 +145,7 @@ func (f *File) NewReader(ctx context.Context, opts ReadOptions) (*Reader, error)
 	r.schema = arrow.NewSchema(fields, nil)
 	r.scratch = make([]arrow.Array, len(r.cols))
 	if len(r.leaves) > 0 {
-		r.props.BatchSize = int64(r.batch)
+		r.props.BatchSize = int64(max(r.batch, decodeBatch))
 		fr, err := pqarrow.NewFileReader(f.pq, r.props, f.mem)
 		if err != nil {
 			return nil, lferr.Wrap(lferr.StorageError, err, "%s: %v", f.name, err)
@@ -150,7 +161,8 @@ func (r *Reader) Schema() *arrow.Schema { return r.schema }
 
 // Next returns the next batch, or (nil, nil) at the end. The batch is owned
 // by the Reader and valid until the next call to Next or Close; a consumer
-// that keeps it (or its arrays) must Retain.
+// that keeps it (or its arrays) must Retain. Arrays may be slices of larger
+// arrays (non-zero Offset): use the typed accessors, which account for it.
 func (r *Reader) Next() (arrow.RecordBatch, error) {
 	if r.cur != nil {
 		r.cur.Release()
@@ -158,6 +170,9 @@ func (r *Reader) Next() (arrow.RecordBatch, error) {
 	}
 	if r.closed {
 		return nil, nil
+	}
+	if r.big != nil && r.off < r.big.NumRows() {
+		return r.slice(), nil
 	}
 	for {
 		if err := r.ctx.Err(); err != nil {
@@ -210,13 +225,30 @@ func (r *Reader) Next() (arrow.RecordBatch, error) {
 		if src.NumRows() == 0 {
 			continue
 		}
-		rec, err := r.assemble(src, src.NumRows())
+		big, err := r.assemble(src, src.NumRows())
 		if err != nil {
 			return nil, err
 		}
-		r.cur = rec
-		return rec, nil
+		if r.big != nil {
+			r.big.Release()
+		}
+		r.big, r.off = big, 0
+		return r.slice(), nil
 	}
+}
+
+// slice hands out the next batch-sized piece of r.big.
+func (r *Reader) slice() arrow.RecordBatch {
+	n := r.big.NumRows()
+	end := min(r.off+int64(r.batch), n)
+	if r.off == 0 && end == n {
+		r.big.Retain()
+		r.cur = r.big
+	} else {
+		r.cur = r.big.NewSlice(r.off, end)
+	}
+	r.off = end
+	return r.cur
 }
 
 func (r *Reader) readErr(rg int, err error) error {
@@ -271,6 +303,10 @@ func (r *Reader) Close() error {
 	if r.cur != nil {
 		r.cur.Release()
 		r.cur = nil
+	}
+	if r.big != nil {
+		r.big.Release()
+		r.big = nil
 	}
 	if r.rr != nil {
 		r.rr.Release()
