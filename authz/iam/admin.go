@@ -676,3 +676,87 @@ func collectPolicies(dir Directory, cache *PolicyCache, prefix string, inline ma
 	}
 	return out, nil
 }
+
+// KeyOwners finds the user owning a long-term access key; Records
+// implements it.
+type KeyOwners interface {
+	UserByAccessKey(accessKeyID string) (*User, error)
+}
+
+// AccessKeySecret returns the user and the clear secret of an active
+// long-term key, for the SigV4 verifier (which must recompute signatures).
+// It needs the Sealer the key was created with; the recovered secret is
+// checked against the stored hash.
+func AccessKeySecret(r KeyOwners, sealer *Sealer, accessKeyID string) (*User, string, error) {
+	invalid := lferr.New(lferr.InvalidClientTokenId, "The security token included in the request is invalid.")
+	u, err := r.UserByAccessKey(accessKeyID)
+	if err != nil {
+		return nil, "", err
+	}
+	if u == nil || sealer == nil {
+		return nil, "", invalid
+	}
+	for _, k := range u.AccessKeys {
+		if k.AccessKeyId != accessKeyID || k.Status != "Active" || k.SealedSecret == nil {
+			continue
+		}
+		pt, err := sealer.Open(k.SealedSecret, []byte(accessKeyID))
+		if err != nil || !SecretMatches(k.SecretHash, string(pt)) {
+			return nil, "", invalid
+		}
+		return u, string(pt), nil
+	}
+	return nil, "", invalid
+}
+
+// ListRoles lists an account's roles by name.
+func (a *Admin) ListRoles(r Records, account string) ([]*Role, error) { return r.ListRoles(account) }
+
+// ListUsers lists an account's users by name.
+func (a *Admin) ListUsers(r Records, account string) ([]*User, error) { return r.ListUsers(account) }
+
+// ListPolicies lists customer managed policies of the account and, when
+// includeAWS, the built-in AWS managed ones (IAM's Scope=All).
+func (a *Admin) ListPolicies(r Records, account string, includeAWS bool) ([]*ManagedPolicy, error) {
+	out, err := r.ListPolicies(account)
+	if err != nil || !includeAWS {
+		return out, err
+	}
+	for _, arn := range BuiltinPolicies() {
+		p, _ := BuiltinPolicy(arn)
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// GetRolePolicy returns an inline policy document of a role.
+func (a *Admin) GetRolePolicy(r Records, account, roleName, policyName string) (string, error) {
+	role, err := a.GetRole(r, account, roleName)
+	if err != nil {
+		return "", err
+	}
+	doc, ok := role.InlinePolicies[policyName]
+	if !ok {
+		return "", lferr.New(lferr.NoSuchEntity, "The role policy with name %s cannot be found.", policyName)
+	}
+	return doc, nil
+}
+
+// SetUserAccessKeyStatus activates or deactivates a key ("Active",
+// "Inactive").
+func (a *Admin) SetUserAccessKeyStatus(r Records, account, userName, accessKeyID, status string) error {
+	if status != "Active" && status != "Inactive" {
+		return lferr.New(lferr.ValidationError, "invalid status %q: want Active or Inactive", status)
+	}
+	u, err := a.GetUser(r, account, userName)
+	if err != nil {
+		return err
+	}
+	for i := range u.AccessKeys {
+		if u.AccessKeys[i].AccessKeyId == accessKeyID {
+			u.AccessKeys[i].Status = status
+			return r.PutUser(u)
+		}
+	}
+	return lferr.New(lferr.NoSuchEntity, "The Access Key with id %s cannot be found.", accessKeyID)
+}

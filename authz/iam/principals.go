@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"github.com/sluicedb/sluice/authz/lferr"
 	"time"
 )
 
@@ -89,4 +90,50 @@ type Directory interface {
 	// ManagedPolicy returns a customer managed policy by ARN. AWS managed
 	// policies (account "aws") are resolved by ResolvePolicy itself.
 	ManagedPolicy(arn string) (*ManagedPolicy, error)
+}
+
+// Defaults of a fresh sluice home (VISION.md "Defaults").
+const (
+	DefaultAccount = "111122223333"
+	DefaultRegion  = "us-east-1"
+)
+
+// RoleByARN looks a role up by ARN; a path that differs from the stored
+// role's is NoSuchEntity (role names are unique per account, so the ARN
+// must match exactly).
+func RoleByARN(dir Directory, arn string) (*Role, error) {
+	ref, err := ParsePrincipal(arn)
+	if err != nil {
+		return nil, err
+	}
+	if ref.Kind != KindRole {
+		return nil, lferr.New(lferr.InvalidInput, "%s is not a role ARN", arn)
+	}
+	r, err := dir.Role(ref.Account, ref.Name)
+	if err != nil {
+		return nil, err
+	}
+	if r.Arn != arn {
+		return nil, lferr.New(lferr.NoSuchEntity, "The role with ARN %s cannot be found.", arn)
+	}
+	return r, nil
+}
+
+// UserByARN looks a user up by ARN.
+func UserByARN(dir Directory, arn string) (*User, error) {
+	ref, err := ParsePrincipal(arn)
+	if err != nil {
+		return nil, err
+	}
+	if ref.Kind != KindUser {
+		return nil, lferr.New(lferr.InvalidInput, "%s is not a user ARN", arn)
+	}
+	u, err := dir.User(ref.Account, ref.Name)
+	if err != nil {
+		return nil, err
+	}
+	if u.Arn != arn {
+		return nil, lferr.New(lferr.NoSuchEntity, "The user with ARN %s cannot be found.", arn)
+	}
+	return u, nil
 }

@@ -626,3 +626,44 @@ func GetCallerIdentity(p Principal) CallerIdentity {
 func RootPrincipal(account string) Principal {
 	return Principal{Kind: iam.KindRoot, ARN: iam.RootARN(account), Account: account}
 }
+
+// SessionTag returns the value of a session tag (keys compare
+// case-insensitively), e.g. LakeFormationAuthorizedCaller for LF caller
+// validation. Non-session principals have no session tags.
+func (p Principal) SessionTag(key string) (string, bool) {
+	if p.Session == nil {
+		return "", false
+	}
+	for _, t := range p.Session.Tags {
+		if strings.EqualFold(t.Key, key) {
+			return t.Value, true
+		}
+	}
+	return "", false
+}
+
+// Authenticate resolves presented credentials to a principal and the
+// secret the SigV4 verifier needs: ASIA… keys with a session token are role
+// sessions (Validate); AKIA… keys are IAM users' long-term keys, whose
+// secret is unsealed with the Service's Sealer. A session token presented
+// with a long-term key, or missing for a session key, is invalid.
+func (s *Service) Authenticate(now time.Time, accessKeyID, sessionToken string, users iam.KeyOwners) (Principal, string, error) {
+	switch {
+	case strings.HasPrefix(accessKeyID, "ASIA"):
+		if sessionToken == "" {
+			return Principal{}, "", lferr.New(lferr.InvalidClientTokenId, "The security token included in the request is invalid: temporary credentials need a session token.")
+		}
+		sess, secret, err := s.Validate(now, accessKeyID, sessionToken)
+		if err != nil {
+			return Principal{}, "", err
+		}
+		return SessionPrincipal(sess), secret, nil
+	case strings.HasPrefix(accessKeyID, "AKIA") && sessionToken == "" && users != nil:
+		u, secret, err := iam.AccessKeySecret(users, s.Sealer, accessKeyID)
+		if err != nil {
+			return Principal{}, "", err
+		}
+		return UserPrincipal(u), secret, nil
+	}
+	return Principal{}, "", lferr.New(lferr.InvalidClientTokenId, "The security token included in the request is invalid.")
+}

@@ -416,3 +416,49 @@ func TestBoltStore(t *testing.T) {
 		return nil
 	})
 }
+
+func TestAuthenticate(t *testing.T) {
+	f := newFixture(t, NewMemStore())
+	a := &iam.Admin{Rand: newRand(), Sealer: f.svc.Sealer}
+	key, secret, err := a.CreateAccessKey(f.dir, t0, acct, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, got, err := f.svc.Authenticate(t0, key.AccessKeyId, "", f.dir)
+	if err != nil || got != secret || p.Kind != iam.KindUser || p.ARN != iam.UserARN(acct, "/", "alice") {
+		t.Fatalf("long-term key: %+v %q %v", p, got, err)
+	}
+	out, err := f.svc.AssumeRole(t0, p, AssumeRoleInput{RoleArn: roleArn("caller"), RoleSessionName: "au",
+		Tags: []iam.Tag{{Key: "LakeFormationAuthorizedCaller", Value: "sluice"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := out.Credentials
+	sp, got, err := f.svc.Authenticate(t0, c.AccessKeyId, c.SessionToken, f.dir)
+	if err != nil || got != c.SecretAccessKey || sp.Kind != iam.KindAssumedRole {
+		t.Fatalf("session: %+v %v", sp, err)
+	}
+	if v, ok := sp.SessionTag("lakeformationauthorizedcaller"); !ok || v != "sluice" {
+		t.Errorf("SessionTag %q %v", v, ok)
+	}
+	if _, ok := p.SessionTag("LakeFormationAuthorizedCaller"); ok {
+		t.Error("user has no session tags")
+	}
+	bad := []struct{ name, akid, tok string }{
+		{"session key without token", c.AccessKeyId, ""},
+		{"long-term key with token", key.AccessKeyId, c.SessionToken},
+		{"unknown long-term key", "AKIAAAAAAAAAAAAAAAAA", ""},
+		{"garbage", "XYZ", ""},
+	}
+	for _, b := range bad {
+		if _, _, err := f.svc.Authenticate(t0, b.akid, b.tok, f.dir); lferr.CodeOf(err) != lferr.InvalidClientTokenId {
+			t.Errorf("%s: %v", b.name, err)
+		}
+	}
+	if err := a.SetUserAccessKeyStatus(f.dir, acct, "alice", key.AccessKeyId, "Inactive"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.Authenticate(t0, key.AccessKeyId, "", f.dir); lferr.CodeOf(err) != lferr.InvalidClientTokenId {
+		t.Errorf("inactive key: %v", err)
+	}
+}
