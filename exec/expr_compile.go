@@ -1,0 +1,364 @@
+package exec
+
+import (
+	"context"
+	"runtime/debug"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/planner/plan"
+	"github.com/sluicedb/sluice/planner/types"
+)
+
+// enode is a compiled expression node. eval computes the node for the rows
+// in sel (nil: all c.n rows) and returns a vector the node owns; it stays
+// valid until the node is evaluated again. Rows outside sel are never read
+// for errors: a dead row cannot make eval fail (VISION rule 7).
+type enode interface {
+	eval(c *ectx, sel []int32) (*evec, error)
+}
+
+// ectx is the per-Eval state shared by the nodes of one compiled tree.
+type ectx struct {
+	b     *Batch
+	n     int
+	env   *Env
+	epoch uint64 // changes on every Eval, so nodes can cache per batch
+	all   []int32
+}
+
+// allRows returns the selection 0..n-1, for nodes that must split a
+// selection (CASE, AND/OR laziness) when the batch has none.
+func (c *ectx) allRows() []int32 {
+	if len(c.all) != c.n {
+		c.all = eGrowI32(c.all, c.n)
+		for i := range c.all {
+			c.all[i] = int32(i)
+		}
+	}
+	return c.all
+}
+
+// CompileExpr compiles e into an Evaluator with MySQL 8 semantics (see
+// func_doc.go for every operator and function). env supplies the context,
+// the outer-row stack for correlated subqueries, and is captured by the
+// Evaluator: subqueries and OuterRefs read env.Outer when they run.
+//
+// The Evaluator is not safe for concurrent use: each node reuses its output
+// buffers across batches. The array returned by Eval is freshly allocated
+// (or, for a bare column reference, the input column retained) and owned by
+// the caller, who must Release it.
+func CompileExpr(e plan.Expr, env *Env) (Evaluator, error) {
+	if e == nil {
+		return nil, lferr.AssertionFailedf("CompileExpr: nil expression")
+	}
+	if env == nil {
+		env = &Env{}
+	}
+	if env.Ctx == nil {
+		env.Ctx = context.Background()
+	}
+	cc := &compiler{env: env}
+	root, err := cc.compile(e)
+	if err != nil {
+		return nil, err
+	}
+	ev := &exprEvaluator{root: root, t: e.Type(), env: env, passCol: -1}
+	if cr, ok := e.(*plan.ColRef); ok {
+		ev.passCol = cr.Idx
+	}
+	return ev, nil
+}
+
+type exprEvaluator struct {
+	root    enode
+	t       types.T
+	env     *Env
+	passCol int // >= 0: the expression is this input column, returned as is
+	ctx     ectx
+}
+
+// Eval implements Evaluator.
+func (ev *exprEvaluator) Eval(b *Batch) (out arrow.Array, err error) {
+	if b == nil {
+		return nil, lferr.AssertionFailedf("Eval: nil batch")
+	}
+	if err := checkBatch(b); err != nil {
+		return nil, err
+	}
+	// A kernel bug must not take the process down or leak a row's value in
+	// a crash report; it becomes an internal error for this query.
+	defer func() {
+		if r := recover(); r != nil {
+			out = nil
+			err = lferr.AssertionFailedf("expression evaluation panicked: %v\n%s", r, debug.Stack())
+		}
+	}()
+	if ev.passCol >= 0 {
+		arr := b.Cols[ev.passCol]
+		arr.Retain()
+		return arr, nil
+	}
+	ev.ctx.b, ev.ctx.n, ev.ctx.env = b, b.N, ev.env
+	ev.ctx.epoch++
+	v, err := ev.root.eval(&ev.ctx, b.Sel)
+	if err != nil {
+		return nil, err
+	}
+	return toArrow(v, b.N, ev.t, b.Sel)
+}
+
+// checkBatch validates the shape kernels rely on, so a malformed batch is
+// an error rather than an out-of-range panic.
+func checkBatch(b *Batch) error {
+	if b.N < 0 {
+		return lferr.AssertionFailedf("batch has negative length %d", b.N)
+	}
+	for i, c := range b.Cols {
+		if c == nil || c.Len() != b.N {
+			return lferr.AssertionFailedf("batch column %d length does not match batch length %d", i, b.N)
+		}
+	}
+	prev := int32(-1)
+	for _, s := range b.Sel {
+		if s <= prev || int(s) >= b.N {
+			return lferr.AssertionFailedf("selection vector is not ascending within [0,%d)", b.N)
+		}
+		prev = s
+	}
+	return nil
+}
+
+type compiler struct {
+	env *Env
+}
+
+func (cc *compiler) compile(e plan.Expr) (enode, error) {
+	n, err := cc.compileNode(e)
+	if err != nil {
+		return nil, err
+	}
+	if _, isConst := n.(*constNode); isConst || !foldable(e) {
+		return n, nil
+	}
+	// Constant subtree: evaluate once now. A subtree that fails (overflow)
+	// is left unfolded so the error is raised only if a live row reaches
+	// it, e.g. in a CASE branch no row selects.
+	c := &ectx{n: 1, env: cc.env, epoch: 1}
+	v, err := n.eval(c, nil)
+	if err != nil {
+		return n, nil
+	}
+	return &constNode{v: snapshotConst(v, e.Type())}, nil
+}
+
+// foldable reports whether e depends on no row, outer row or subquery.
+func foldable(e plan.Expr) bool {
+	ok := true
+	plan.Walk(e, func(x plan.Expr) bool {
+		switch x.(type) {
+		case *plan.ColRef, *plan.OuterRef, *plan.Subquery:
+			ok = false
+		}
+		return ok
+	})
+	return ok
+}
+
+func (cc *compiler) compileNode(e plan.Expr) (enode, error) {
+	switch e := e.(type) {
+	case *plan.ColRef:
+		if e.Idx < 0 {
+			return nil, lferr.AssertionFailedf("column reference %s has negative index", e)
+		}
+		return &colNode{idx: e.Idx, t: e.T}, nil
+	case *plan.OuterRef:
+		if e.Depth < 1 || e.Idx < 0 {
+			return nil, lferr.AssertionFailedf("outer reference %s has depth %d index %d", e, e.Depth, e.Idx)
+		}
+		return &outerNode{depth: e.Depth, idx: e.Idx, t: e.T}, nil
+	case *plan.Const:
+		v, err := castValue(e.V, e.T)
+		if err != nil {
+			return nil, err
+		}
+		return &constNode{v: constVec(v, e.T)}, nil
+	case *plan.Func:
+		return cc.compileFunc(e)
+	case *plan.Case:
+		return cc.compileCase(e)
+	case *plan.Cast:
+		arg, err := cc.compile(e.Arg)
+		if err != nil {
+			return nil, err
+		}
+		return newCast(arg, e.Arg.Type(), e.T), nil
+	case *plan.InList:
+		return cc.compileIn(e)
+	case *plan.Subquery:
+		return cc.compileSubquery(e)
+	case nil:
+		return nil, lferr.AssertionFailedf("nil expression")
+	}
+	return nil, lferr.New(lferr.Unsupported, "expression %T is not supported by exec", e)
+}
+
+// compileAs compiles e and converts its result to logical type t.
+func (cc *compiler) compileAs(e plan.Expr, t types.T) (enode, error) {
+	n, err := cc.compile(e)
+	if err != nil {
+		return nil, err
+	}
+	return coerce(n, e.Type(), t), nil
+}
+
+// coerce inserts a conversion from `from` to `to` when their
+// representations or meanings differ.
+func coerce(n enode, from, to types.T) enode {
+	if from.Kind == to.Kind {
+		return n
+	}
+	// FLOAT and DECIMAL share float64: widening into a computation does not
+	// round (the computation rounds its own result; an explicit CAST rounds).
+	if physOf(from.Kind) == pF64 && physOf(to.Kind) == pF64 {
+		return n
+	}
+	return newCast(n, from, to)
+}
+
+// colNode reads an input column.
+type colNode struct {
+	idx   int
+	t     types.T
+	v     evec
+	epoch uint64
+}
+
+func (n *colNode) eval(c *ectx, _ []int32) (*evec, error) {
+	if n.epoch == c.epoch && c.b != nil {
+		return &n.v, nil
+	}
+	if c.b == nil || n.idx >= len(c.b.Cols) {
+		return nil, lferr.AssertionFailedf("column #%d is not in the input batch", n.idx)
+	}
+	if err := loadArrow(c.b.Cols[n.idx], &n.v, n.t); err != nil {
+		return nil, err
+	}
+	n.epoch = c.epoch
+	return &n.v, nil
+}
+
+// constNode is a literal (or a folded constant subtree).
+type constNode struct{ v evec }
+
+func (n *constNode) eval(*ectx, []int32) (*evec, error) { return &n.v, nil }
+
+// outerNode reads a column of an enclosing query's current row.
+type outerNode struct {
+	depth, idx int
+	t          types.T
+	v          evec
+}
+
+func (n *outerNode) eval(c *ectx, _ []int32) (*evec, error) {
+	outer := c.env.Outer
+	if n.depth > len(outer) {
+		return nil, lferr.AssertionFailedf("outer reference depth %d but only %d enclosing rows", n.depth, len(outer))
+	}
+	row := outer[len(outer)-n.depth]
+	if n.idx >= len(row) {
+		return nil, lferr.AssertionFailedf("outer reference #%d beyond the %d columns of the enclosing row", n.idx, len(row))
+	}
+	v, err := castValue(row[n.idx], n.t)
+	if err != nil {
+		return nil, err
+	}
+	setConstVec(&n.v, v, n.t)
+	return &n.v, nil
+}
+
+// constVec makes a constant vector holding v (already of type t).
+func constVec(v types.Value, t types.T) evec {
+	var out evec
+	setConstVec(&out, v, t)
+	return out
+}
+
+func setConstVec(out *evec, v types.Value, t types.T) {
+	out.k = physOf(t.Kind)
+	out.c = true
+	out.codes, out.dict = nil, nil
+	if v.Null || out.k == pNull {
+		out.nulls = append(out.nulls[:0], true)
+	} else {
+		out.nulls = nil
+	}
+	switch out.k {
+	case pBool:
+		out.b = append(out.b[:0], v.I != 0)
+	case pI64:
+		out.i = append(out.ownI[:0], v.I)
+		out.ownI = out.i
+	case pF64:
+		out.f = append(out.ownF[:0], v.F)
+		out.ownF = out.f
+	case pStr:
+		out.data = append(out.data[:0], v.S...)
+		out.off = append(out.off[:0], 0, int32(len(v.S)))
+	}
+}
+
+// snapshotConst copies row 0 of v into a standalone constant vector, so a
+// folded constant does not alias the scratch of the nodes that computed it.
+func snapshotConst(v *evec, t types.T) evec {
+	return constVec(vecValue(v, 0, t), t)
+}
+
+// vecValue reads row i of v as a Value of logical type t. Strings are
+// copied, so the result outlives v's buffers.
+func vecValue(v *evec, i int, t types.T) types.Value {
+	if v.c {
+		i = 0
+	}
+	if v.k == pNull || v.isNull(i) {
+		return types.Value{Kind: t.Kind, Null: true}
+	}
+	switch v.k {
+	case pBool:
+		return types.NewBool(v.b[i])
+	case pI64:
+		return types.Value{Kind: t.Kind, I: v.i[i]}
+	case pF64:
+		return types.Value{Kind: t.Kind, F: v.f[i]}
+	case pStr:
+		return types.NewString(string(v.bytesAt(i)))
+	case pDict:
+		c := v.codes[i]
+		if v.dict.isNull(int(c)) {
+			return types.Value{Kind: t.Kind, Null: true}
+		}
+		return types.NewString(string(v.dict.bytesAt(int(c))))
+	}
+	return types.Value{Kind: t.Kind, Null: true}
+}
+
+// eErrf builds an ExecutionError naming the problem.
+func eErrf(format string, args ...any) error {
+	return lferr.New(lferr.ExecutionError, format, args...)
+}
+
+func argCountErr(name string, got int) error {
+	return lferr.New(lferr.InvalidInput, "incorrect parameter count in the call to %s: %d", name, got)
+}
+
+// eTypeErr reports an expression the planner typed in a way exec cannot run.
+func eTypeErr(text, why string) error {
+	return lferr.New(lferr.TypeError, "%s: %s", text, why)
+}
+
+// eRangeErr is MySQL's ER_DATA_OUT_OF_RANGE: "BIGINT value is out of range
+// in '(a + b)'".
+func eRangeErr(typ, text string) error {
+	return lferr.New(lferr.ExecutionError, "%s value is out of range in '%s'", typ, text)
+}
