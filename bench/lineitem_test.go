@@ -93,8 +93,11 @@ func TestLineitemValues(t *testing.T) {
 		t.Errorf("generator metadata %v", v)
 	}
 	dict := map[string]bool{}
-	for _, c := range dictColumns {
-		dict[c] = true
+	for _, f := range LineitemSchema.Fields() {
+		dict[f.Name] = true
+	}
+	for _, c := range plainColumns {
+		dict[c] = false
 	}
 	rg := md.RowGroup(0)
 	for i := 0; i < rg.NumColumns(); i++ {
