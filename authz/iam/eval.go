@@ -322,3 +322,29 @@ func itoa(i int) string {
 	}
 	return string(b[n:])
 }
+
+// Describe renders the decision for the explain feature, e.g.
+//
+//	ExplicitDeny: denied by identity-based policy "p" statement 1 (Sid "D")
+//	  allowed by identity-based policy "q" statement 0
+func (r Result) Describe() string {
+	var b strings.Builder
+	b.WriteString(r.Decision.String())
+	switch r.Decision {
+	case ExplicitDeny:
+		b.WriteString(": denied by " + r.Deny.String())
+	case Allowed:
+		b.WriteString(":")
+	default:
+		b.WriteString(": " + strings.TrimPrefix(r.Reason, "because "))
+	}
+	for _, ref := range []StatementRef{r.IdentityAllow, r.SessionAllow, r.ResourceAllow} {
+		if ref.valid() {
+			b.WriteString("\n  allowed by " + ref.String())
+		}
+	}
+	for _, m := range r.Matches {
+		b.WriteString("\n  matched " + m.Effect.String() + " in " + m.String())
+	}
+	return b.String()
+}

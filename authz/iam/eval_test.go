@@ -242,3 +242,35 @@ func TestEvaluationOrderIndependent(t *testing.T) {
 		}
 	}
 }
+
+func TestDescribe(t *testing.T) {
+	ctx := NewContext("glue:GetTable", "*", t0)
+	allow := pol(t, "role/r/read", IdentityPolicy, `{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"glue:GetTable","Resource":"*"}]}`)
+	deny := pol(t, "role/r/deny", IdentityPolicy, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"glue:*","Resource":"*"}]}`)
+	cases := []struct {
+		in   []*Policy
+		want []string
+	}{
+		{[]*Policy{allow}, []string{"Allow:", `allowed by identity-based policy "role/r/read" statement 0 (Sid "A")`}},
+		{[]*Policy{allow, deny}, []string{`ExplicitDeny: denied by identity-based policy "role/r/deny" statement 0`, `matched Allow in identity-based policy "role/r/read"`}},
+		{nil, []string{"ImplicitDeny: no identity-based policy allows the glue:GetTable action"}},
+	}
+	for _, c := range cases {
+		d := Explain(ctx, &Input{Identity: c.in}).Describe()
+		for _, w := range c.want {
+			if !strings.Contains(d, w) {
+				t.Errorf("%q lacks %q", d, w)
+			}
+		}
+	}
+}
+
+func TestQueryHTTPStatus(t *testing.T) {
+	cases := map[lferr.Code]int{lferr.NoSuchEntity: 404, lferr.EntityAlreadyExists: 409, lferr.STSAccessDenied: 403,
+		lferr.InvalidClientTokenId: 403, lferr.ExpiredToken: 400, lferr.MalformedPolicyDocument: 400, lferr.AccessDenied: 403}
+	for c, want := range cases {
+		if got := c.QueryHTTPStatus(); got != want {
+			t.Errorf("%s: %d want %d", c, got, want)
+		}
+	}
+}

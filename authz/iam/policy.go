@@ -144,14 +144,14 @@ func ParsePolicy(doc string, kind PolicyKind) (*Policy, error) {
 	for _, kv := range top {
 		switch kv.key {
 		case "Version":
-			if err := json.Unmarshal(kv.val, &p.Version); err != nil {
+			if err := jsonString(kv.val, &p.Version); err != nil {
 				return nil, malformed("Version must be a string")
 			}
 			if p.Version != "2012-10-17" && p.Version != "2008-10-17" {
 				return nil, malformed("unsupported Version %q (want \"2012-10-17\")", p.Version)
 			}
 		case "Id":
-			if err := json.Unmarshal(kv.val, &p.ID); err != nil {
+			if err := jsonString(kv.val, &p.ID); err != nil {
 				return nil, malformed("Id must be a string")
 			}
 		case "Statement":
@@ -224,7 +224,7 @@ func parseStatement(raw json.RawMessage, kind PolicyKind, version string, i int)
 	for _, kv := range kvs {
 		switch kv.key {
 		case "Sid":
-			if err := json.Unmarshal(kv.val, &st.Sid); err != nil {
+			if err := jsonString(kv.val, &st.Sid); err != nil {
 				return st, malformed("statement %d: Sid must be a string", i)
 			}
 			if !sidRe.MatchString(st.Sid) {
@@ -232,7 +232,7 @@ func parseStatement(raw json.RawMessage, kind PolicyKind, version string, i int)
 			}
 		case "Effect":
 			var e string
-			if err := json.Unmarshal(kv.val, &e); err != nil {
+			if err := jsonString(kv.val, &e); err != nil {
 				return st, malformed("statement %d: Effect must be a string", i)
 			}
 			switch e {
@@ -420,7 +420,7 @@ func decodeObject(b []byte, what string) ([]keyVal, error) {
 	if _, err := dec.Token(); err != nil {
 		return nil, malformed("%s is not valid JSON: %v", what, err)
 	}
-	if _, err := dec.Token(); err == nil {
+	if len(bytes.TrimSpace(b[dec.InputOffset():])) > 0 {
 		return nil, malformed("%s has trailing data after the closing brace", what)
 	}
 	return out, nil
@@ -434,6 +434,15 @@ func firstByte(b []byte) byte {
 	return b[0]
 }
 
+// jsonString decodes a JSON string; unlike json.Unmarshal it refuses null,
+// which would otherwise silently leave the default in place.
+func jsonString(raw json.RawMessage, dst *string) error {
+	if firstByte(raw) != '"' {
+		return fmt.Errorf("not a string")
+	}
+	return json.Unmarshal(raw, dst)
+}
+
 // stringOrList decodes a string or a list of strings.
 func stringOrList(raw json.RawMessage) ([]string, error) {
 	switch firstByte(raw) {
@@ -444,11 +453,18 @@ func stringOrList(raw json.RawMessage) ([]string, error) {
 		}
 		return []string{s}, nil
 	case '[':
-		var l []string
+		var l []*string
 		if err := json.Unmarshal(raw, &l); err != nil {
 			return nil, err
 		}
-		return l, nil
+		out := make([]string, len(l))
+		for i, x := range l {
+			if x == nil {
+				return nil, fmt.Errorf("null in list")
+			}
+			out[i] = *x
+		}
+		return out, nil
 	}
 	return nil, fmt.Errorf("not a string or list")
 }
