@@ -142,6 +142,9 @@ type relation struct {
 	// predicates are known
 	scan *plan.Scan
 	bt   *boundTable
+	// qual names the relation in this FROM clause (alias or table);
+	// empty for joins, which are checked when built.
+	qual, db string
 }
 
 // fromItem is a planned table expression: its node and visible columns.
@@ -392,7 +395,9 @@ func (b *builder) aliased(t *sqlparser.AliasedTableExpr, parent *scope, lvl *lev
 		}
 		bt := b.lookupTable(db, name, []string{"SELECT"})
 		if bt.isView {
-			return b.view(bt, qual, parent, lvl)
+			r := b.view(bt, qual, parent, lvl)
+			r.qual = qual
+			return r
 		}
 		return b.scanRelation(bt, qual, alias != "")
 	case *sqlparser.DerivedTable:
@@ -402,7 +407,9 @@ func (b *builder) aliased(t *sqlparser.AliasedTableExpr, parent *scope, lvl *lev
 		// A derived table runs in the context of the query holding it, so
 		// its outer scope is that query's outer scope.
 		node := b.planQuery(x.Select, parent, lvl)
-		return derivedRelation(node, alias, t.Columns)
+		r := derivedRelation(node, alias, t.Columns)
+		r.qual = alias
+		return r
 	}
 	failf(lferr.Unsupported, "table expression not supported: %s", sqlparser.String(t))
 	return relation{}
@@ -450,7 +457,10 @@ func (b *builder) scanRelation(bt *boundTable, qual string, aliased bool) relati
 			cols[i].db = bt.db
 		}
 	}
-	rel := relation{node: sc, cols: cols, rows: tableRows(bt.table), bt: bt}
+	rel := relation{node: sc, cols: cols, rows: tableRows(bt.table), bt: bt, qual: qual}
+	if !aliased {
+		rel.db = bt.db
+	}
 	if sc.Partitioned {
 		rel.scan = sc
 	}

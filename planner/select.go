@@ -44,6 +44,16 @@ func (b *builder) planBlock(from []sqlparser.TableExpr, parent *scope, lvl *leve
 	for _, te := range from {
 		b.flatten(bl, te, parent, lvl)
 	}
+	seen := map[string]bool{}
+	for _, r := range bl.rels {
+		if r.qual == "" {
+			continue
+		}
+		if seen[r.db+"."+r.qual] {
+			failf(lferr.InvalidInput, "not unique table/alias: '%s'", r.qual)
+		}
+		seen[r.db+"."+r.qual] = true
+	}
 	cols := colsOf(bl.rels, 0, len(bl.rels))
 	s := &scope{cols: cols, parent: parent, lvl: lvl}
 	var conj []plan.Expr
