@@ -146,6 +146,7 @@ func RequiredActions(service, operation string) (Requirement, error) {
 	if !ok {
 		return Requirement{}, lferr.New(lferr.InvalidInput, "unknown %s operation %q", service, operation)
 	}
+	r.Actions = append([]string(nil), r.Actions...) // the table stays immutable
 	return r, nil
 }
 

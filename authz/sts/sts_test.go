@@ -462,3 +462,61 @@ func TestAuthenticate(t *testing.T) {
 		t.Errorf("inactive key: %v", err)
 	}
 }
+
+func TestCrossAccountAndExternalId(t *testing.T) {
+	f := newFixture(t, NewMemStore())
+	a := &iam.Admin{Rand: newRand()}
+	const other = "444455556666"
+	// Role in this account trusting the other account, pinned by ExternalId
+	// and a session-name pattern.
+	if _, err := a.CreateRole(f.dir, t0, iam.CreateRoleInput{Account: acct, RoleName: "xacct",
+		AssumeRolePolicyDocument: `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"sts:AssumeRole",
+		  "Condition":{"StringEquals":{"sts:ExternalId":"ext-123"},"StringLike":{"sts:RoleSessionName":"partner-*"}}}}`}); err != nil {
+		t.Fatal(err)
+	}
+	mkUser := func(name, policy string) Principal {
+		t.Helper()
+		if _, err := a.CreateUser(f.dir, t0, iam.CreateUserInput{Account: other, UserName: name}); err != nil {
+			t.Fatal(err)
+		}
+		if policy != "" {
+			if err := a.PutUserPolicy(f.dir, other, name, "p", policy); err != nil {
+				t.Fatal(err)
+			}
+		}
+		u, _ := f.dir.User(other, name)
+		return UserPrincipal(u)
+	}
+	allowed := mkUser("bob", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::111122223333:role/xacct"}}`)
+	noPolicy := mkUser("carol", "")
+	cases := []struct {
+		name   string
+		caller Principal
+		in     AssumeRoleInput
+		ok     bool
+	}{
+		{"both sides allow", allowed, AssumeRoleInput{RoleArn: roleArn("xacct"), RoleSessionName: "partner-1", ExternalId: "ext-123"}, true},
+		{"wrong external id", allowed, AssumeRoleInput{RoleArn: roleArn("xacct"), RoleSessionName: "partner-1", ExternalId: "ext-999"}, false},
+		{"missing external id", allowed, AssumeRoleInput{RoleArn: roleArn("xacct"), RoleSessionName: "partner-1"}, false},
+		{"session name outside pattern", allowed, AssumeRoleInput{RoleArn: roleArn("xacct"), RoleSessionName: "other", ExternalId: "ext-123"}, false},
+		{"caller's own account does not allow", noPolicy, AssumeRoleInput{RoleArn: roleArn("xacct"), RoleSessionName: "partner-1", ExternalId: "ext-123"}, false},
+		{"trusted account only", f.alice, AssumeRoleInput{RoleArn: roleArn("xacct"), RoleSessionName: "partner-1", ExternalId: "ext-123"}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := f.svc.AssumeRole(t0, c.caller, c.in)
+			if c.ok {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if out.Session.Account != acct || out.Session.CallerArn != c.caller.ARN {
+					t.Errorf("%+v", out.Session)
+				}
+				return
+			}
+			if lferr.CodeOf(err) != lferr.STSAccessDenied {
+				t.Errorf("got %v, want AccessDenied", err)
+			}
+		})
+	}
+}
