@@ -128,43 +128,53 @@ func (*Or) node()      {}
 func (*Not) node()     {}
 func (*Bool) node()    {}
 
+// Walk calls f on e and, while f returns true, on its descendants in
+// pre-order (connectives before their terms, terms left to right).
+func Walk(e Expr, f func(Expr) bool) {
+	if e == nil || !f(e) {
+		return
+	}
+	switch n := e.(type) {
+	case *And:
+		for _, t := range n.Terms {
+			Walk(t, f)
+		}
+	case *Or:
+		for _, t := range n.Terms {
+			Walk(t, f)
+		}
+	case *Not:
+		Walk(n.X, f)
+	}
+}
+
 // Columns returns the columns e references, in first-occurrence order,
 // without duplicates (by Key).
 func Columns(e Expr) []Column {
 	var out []Column
 	seen := map[string]bool{}
-	add := func(c Column) {
+	Walk(e, func(x Expr) bool {
+		var c Column
+		switch n := x.(type) {
+		case *Compare:
+			c = n.Col
+		case *In:
+			c = n.Col
+		case *Between:
+			c = n.Col
+		case *Like:
+			c = n.Col
+		case *IsNull:
+			c = n.Col
+		default:
+			return true
+		}
 		if k := c.Key(); !seen[k] {
 			seen[k] = true
 			out = append(out, c)
 		}
-	}
-	var walk func(Expr)
-	walk = func(e Expr) {
-		switch n := e.(type) {
-		case *Compare:
-			add(n.Col)
-		case *In:
-			add(n.Col)
-		case *Between:
-			add(n.Col)
-		case *Like:
-			add(n.Col)
-		case *IsNull:
-			add(n.Col)
-		case *And:
-			for _, t := range n.Terms {
-				walk(t)
-			}
-		case *Or:
-			for _, t := range n.Terms {
-				walk(t)
-			}
-		case *Not:
-			walk(n.X)
-		}
-	}
-	walk(e)
+		return true
+	})
 	return out
 }
 

@@ -169,6 +169,9 @@ func (b *binder) resolve(c Column) (resolved, error) {
 		}
 		if i == 0 {
 			out.part = f.Partition
+			if f.Partition && len(c.Path) > 1 {
+				return resolved{}, lferr.New(lferr.InvalidInput, "row filter expression: nested fields of partition column %s cannot be referenced", shown)
+			}
 			if reservedColumns[strings.ToLower(f.Name)] {
 				return resolved{}, lferr.New(lferr.InvalidInput, "row filter expression: column name %s is reserved and cannot be used in row filters", shown)
 			}

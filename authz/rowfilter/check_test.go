@@ -35,6 +35,7 @@ func ordersSchema() Schema {
 	}, []api.Column{
 		{Name: "region", Type: "string"},
 		{Name: "year", Type: "int"},
+		{Name: "pstruct", Type: "struct<x:int>"},
 	})
 }
 
@@ -124,6 +125,7 @@ func TestBindReject(t *testing.T) {
 		{`xmin = 1`, "reserved"},
 		{`region IS NULL`, "partition column region"},
 		{`year IS NOT NULL`, "partition column year"},
+		{`pstruct.x = 1`, "nested fields of partition column pstruct"},
 		{`qty = 1 AND (price > 1 OR nosuch = 2)`, "unknown column nosuch"},
 	}
 	for _, c := range cases {

@@ -2,6 +2,7 @@ package rowfilter
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/sluicedb/sluice/planner/types"
 	"testing"
@@ -70,5 +71,29 @@ func TestCompileCELLongCombinedFilter(t *testing.T) {
 	v, err := EvalCEL(p, row)
 	if err != nil || d != v || d != True {
 		t.Fatalf("direct %v, CEL %v, %v", d, v, err)
+	}
+}
+
+func TestWalkAndColumns(t *testing.T) {
+	e, err := Parse(`a = 1 AND (NOT b IS NULL OR c.d LIKE 'x') AND a IN (2) AND "E" BETWEEN 1 AND 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	Walk(e, func(x Expr) bool {
+		kinds = append(kinds, fmt.Sprintf("%T", x))
+		_, isOr := x.(*Or)
+		return !isOr // prune below OR
+	})
+	want := "*rowfilter.And *rowfilter.Compare *rowfilter.Or *rowfilter.In *rowfilter.Between"
+	if got := strings.Join(kinds, " "); got != want {
+		t.Errorf("Walk order %s, want %s", got, want)
+	}
+	var keys []string
+	for _, c := range Columns(e) {
+		keys = append(keys, c.Key())
+	}
+	if got := strings.Join(keys, ","); got != "a,b,c.d,E" {
+		t.Errorf("Columns = %s", got)
 	}
 }
