@@ -258,7 +258,7 @@ func (s *Service) AssumeRole(now time.Time, caller Principal, in AssumeRoleInput
 		sessionPolicies = append(sessionPolicies, p)
 	}
 
-	deny := func(action string) error {
+	deny := func(action string) *lferr.Error {
 		who := caller.ARN
 		if who == "" {
 			who = caller.Service
@@ -303,16 +303,6 @@ func (s *Service) AssumeRole(now time.Time, caller Principal, in AssumeRoleInput
 		}
 		maxDur = ChainedMaxSeconds
 	}
-	duration := in.DurationSeconds
-	if duration == 0 {
-		duration = min(DefaultDuration, maxDur)
-	}
-	if duration > maxDur {
-		if chained {
-			return nil, validation("The requested DurationSeconds %d exceeds the 1 hour session limit for roles assumed by role chaining.", duration)
-		}
-		return nil, validation("The requested DurationSeconds %d exceeds the MaxSessionDuration %d set for this role.", duration, maxDur)
-	}
 	allTags := append(append([]iam.Tag(nil), inherited...), in.Tags...)
 	if len(allTags) > MaxSessionTags {
 		return nil, invalid("the session would carry %d tags (%d transitive from the calling session); at most %d", len(allTags), len(inherited), MaxSessionTags)
@@ -352,20 +342,33 @@ func (s *Service) AssumeRole(now time.Time, caller Principal, in AssumeRoleInput
 	}
 	for _, a := range actions {
 		if r := iam.Evaluate(base.WithAction(a), input); r.Decision != iam.Allowed {
-			e := deny(a).(*lferr.Error)
+			e := deny(a)
 			e.Message += " " + r.Reason
 			return nil, e
 		}
 	}
 
-	// 5. Packed size of policy, ARNs and tags.
+	// 5. Duration, checked only once the caller is authorized so that the
+	// role's MaxSessionDuration is not disclosed to anyone else.
+	duration := in.DurationSeconds
+	if duration == 0 {
+		duration = min(DefaultDuration, maxDur)
+	}
+	if duration > maxDur {
+		if chained {
+			return nil, validation("The requested DurationSeconds %d exceeds the 1 hour session limit for roles assumed by role chaining.", duration)
+		}
+		return nil, validation("The requested DurationSeconds %d exceeds the MaxSessionDuration %d set for this role.", duration, maxDur)
+	}
+
+	// 6. Packed size of policy, ARNs and tags.
 	packed := packedSize(in.Policy, in.PolicyArns, allTags)
 	pct := (packed*100 + PackedLimit - 1) / PackedLimit
 	if pct > 100 {
 		return nil, lferr.New(lferr.PackedPolicyTooLarge, "Packed size of the session policy, policy ARNs and session tags is %d%% of the allowed maximum.", pct)
 	}
 
-	// 6. Credentials.
+	// 7. Credentials.
 	akid, err := iam.NewID(s.Rand, "ASIA", 16)
 	if err != nil {
 		return nil, err

@@ -213,6 +213,7 @@ func TestAssumeRoleErrors(t *testing.T) {
 		{"duration too long", f.alice, AssumeRoleInput{RoleArn: roleArn("next"), RoleSessionName: "s1", DurationSeconds: 43201}, lferr.ValidationError, "between 900 and 43200"},
 		{"duration over role max", f.alice, AssumeRoleInput{RoleArn: roleArn("caller"), RoleSessionName: "s1", DurationSeconds: 3601}, lferr.ValidationError, "MaxSessionDuration"},
 		{"chained over 1h", callerSess, AssumeRoleInput{RoleArn: roleArn("next"), RoleSessionName: "s1", DurationSeconds: 3601}, lferr.ValidationError, "role chaining"},
+		{"duration not disclosed to the unauthorized", f.alice, AssumeRoleInput{RoleArn: roleArn("engine"), RoleSessionName: "s1", DurationSeconds: 40000}, lferr.STSAccessDenied, "sts:AssumeRole"},
 		{"unknown role", f.alice, AssumeRoleInput{RoleArn: roleArn("ghost"), RoleSessionName: "s1"}, lferr.STSAccessDenied, "sts:AssumeRole"},
 		{"path mismatch", f.alice, AssumeRoleInput{RoleArn: iam.RoleARN(acct, "/x/", "caller"), RoleSessionName: "s1"}, lferr.STSAccessDenied, "sts:AssumeRole"},
 		{"trust does not name the caller", f.alice, AssumeRoleInput{RoleArn: roleArn("engine"), RoleSessionName: "s1"}, lferr.STSAccessDenied, "trust policy"},
