@@ -130,7 +130,11 @@ func writeFile(t *testing.T, st storage.Store, key string, cols []Column, rows, 
 		t.Fatal(err)
 	}
 	for start := 0; start < rows; start += batch {
-		rec := buildBatch(opts.Alloc, cols, start, min(batch, rows-start))
+		mem := opts.Alloc
+		if mem == nil {
+			mem = memory.DefaultAllocator
+		}
+		rec := buildBatch(mem, cols, start, min(batch, rows-start))
 		err := w.Write(rec)
 		rec.Release()
 		if err != nil {
