@@ -670,3 +670,36 @@ func (s *Service) Authenticate(now time.Time, accessKeyID, sessionToken string, 
 	}
 	return Principal{}, "", lferr.New(lferr.InvalidClientTokenId, "The security token included in the request is invalid.")
 }
+
+// Target names the resource of an API call for AuthorizeOperation.
+type Target struct {
+	Region, Account string // of the catalog; defaults iam.DefaultRegion and the principal's account
+	Database, Table string
+	RoleArn         string // sts:AssumeRole, iam:PassRole
+}
+
+// AuthorizeOperation checks the IAM actions that service's operation
+// requires (iam.RequiredActions, spec §8.4) for principal p on every
+// resource ARN of the target (a Glue table call checks the catalog,
+// database and table ARNs). The denial is an AccessDenied error with
+// AWS's message; code picks the protocol's AccessDenied name.
+func (s *Service) AuthorizeOperation(now time.Time, p Principal, service, operation string, t Target, code lferr.Code) error {
+	req, err := iam.RequiredActions(service, operation)
+	if err != nil {
+		return err
+	}
+	if req.Scope == iam.ScopeNone {
+		return nil
+	}
+	if t.Region == "" {
+		t.Region = iam.DefaultRegion
+	}
+	if t.Account == "" {
+		t.Account = p.Account
+	}
+	ctx, in, err := s.Authorization(now, p, "", "")
+	if err != nil {
+		return err
+	}
+	return iam.Authorize(ctx, in, req, req.Resources(t.Region, t.Account, t.Database, t.Table, t.RoleArn), code)
+}

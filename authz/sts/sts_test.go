@@ -521,3 +521,34 @@ func TestCrossAccountAndExternalId(t *testing.T) {
 		})
 	}
 }
+
+func TestAuthorizeOperation(t *testing.T) {
+	f := newFixture(t, NewMemStore())
+	data := f.assume(t, t0, f.alice, AssumeRoleInput{RoleArn: roleArn("caller"), RoleSessionName: "op", Tags: []iam.Tag{{Key: "team", Value: "data"}}})
+	other := f.assume(t, t0, f.alice, AssumeRoleInput{RoleArn: roleArn("caller"), RoleSessionName: "op2"})
+	cases := []struct {
+		name      string
+		p         Principal
+		svc, op   string
+		target    Target
+		wantError lferr.Code
+	}{
+		{"glue table call, tag condition holds", data, "glue", "GetUnfilteredTableMetadata", Target{Database: "sales", Table: "orders"}, ""},
+		{"glue table call, role tag only", other, "glue", "GetUnfilteredTableMetadata", Target{Database: "sales", Table: "orders"}, lferr.AccessDenied},
+		{"vending needs GetDataAccess", other, "lakeformation", "GetTemporaryGlueTableCredentials", Target{}, ""},
+		{"LF admin op not granted", data, "lakeformation", "PutDataLakeSettings", Target{}, lferr.AccessDenied},
+		{"GetCallerIdentity needs nothing", other, "sts", "GetCallerIdentity", Target{}, ""},
+		{"unknown operation", data, "glue", "Nope", Target{}, lferr.InvalidInput},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := f.svc.AuthorizeOperation(t0, c.p, c.svc, c.op, c.target, lferr.AccessDenied)
+			if lferr.CodeOf(err) != c.wantError {
+				t.Fatalf("got %v, want %q", err, c.wantError)
+			}
+			if c.wantError == lferr.AccessDenied && !strings.Contains(err.Error(), "is not authorized to perform: ") {
+				t.Errorf("message %q", err)
+			}
+		})
+	}
+}
