@@ -41,7 +41,8 @@ type File struct {
 // Open parses the Parquet footer of f. name is used in error messages (pass
 // the object key). mem allocates page buffers and arrays; nil means the Go
 // allocator. The caller keeps ownership of f: Close does not close it.
-func Open(ctx context.Context, name string, f storage.File, mem memory.Allocator) (*File, error) {
+func Open(ctx context.Context, name string, f storage.File, mem memory.Allocator) (_ *File, err error) {
+	defer recoverCorrupt(name, &err)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -129,7 +130,8 @@ func (f *File) RowGroupNumRows(rg int) int64 {
 // order: the column list CREATE EXTERNAL TABLE infers. A column whose type
 // sluice does not support (nested, unsigned 64-bit, ...) is an error naming
 // it, so that inference never silently drops data.
-func (f *File) Columns() ([]Column, error) {
+func (f *File) Columns() (_ []Column, err error) {
+	defer recoverCorrupt(f.name, &err)
 	out := make([]Column, 0, len(f.schema.Fields()))
 	for _, fld := range f.schema.Fields() {
 		t, err := types.FromArrow(fld.Type)
@@ -198,6 +200,15 @@ func equalFold(a, b string) bool {
 		}
 	}
 	return true
+}
+
+// recoverCorrupt turns a panic raised while decoding (arrow-go panics on
+// some corrupt inputs, e.g. absurd lengths in page headers) into a
+// StorageError naming the file: bad input must never crash the process.
+func recoverCorrupt(name string, err *error) {
+	if r := recover(); r != nil {
+		*err = lferr.New(lferr.StorageError, "%s: corrupt or unreadable Parquet data (%v)", name, r)
+	}
 }
 
 func (f *File) errf(format string, args ...any) error {

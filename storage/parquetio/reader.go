@@ -76,11 +76,13 @@ type Reader struct {
 	big     arrow.RecordBatch
 	off     int64
 	closed  bool
+	err     error // sticky: set after a decoder panic
 	scratch []arrow.Array
 }
 
 // NewReader starts a streaming read. The caller must Close the Reader.
-func (f *File) NewReader(ctx context.Context, opts ReadOptions) (*Reader, error) {
+func (f *File) NewReader(ctx context.Context, opts ReadOptions) (_ *Reader, err error) {
+	defer recoverCorrupt(f.name, &err)
 	r := &Reader{ctx: ctx, f: f, cols: opts.Columns, batch: opts.BatchSize}
 	if r.batch <= 0 {
 		r.batch = DefaultBatchSize
@@ -163,7 +165,18 @@ func (r *Reader) Schema() *arrow.Schema { return r.schema }
 // by the Reader and valid until the next call to Next or Close; a consumer
 // that keeps it (or its arrays) must Retain. Arrays may be slices of larger
 // arrays (non-zero Offset): use the typed accessors, which account for it.
-func (r *Reader) Next() (arrow.RecordBatch, error) {
+func (r *Reader) Next() (_ arrow.RecordBatch, err error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			// The decoder's state is unknown after a panic: fail for good.
+			r.cur, r.rr = nil, nil
+			r.err = lferr.New(lferr.StorageError, "%s: corrupt or unreadable Parquet data (%v)", r.f.name, p)
+			err = r.err
+		}
+	}()
 	if r.cur != nil {
 		r.cur.Release()
 		r.cur = nil

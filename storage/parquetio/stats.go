@@ -39,7 +39,8 @@ func (s ColumnStats) AllNull() bool { return s.HasNullCount && s.NullCount == s.
 // with cols). A column the file lacks reads as all NULL, and its stats say
 // so. Columns that cannot be read as their declared type are an error, as
 // in NewReader.
-func (f *File) RowGroupStats(rg int, cols []Column) ([]ColumnStats, error) {
+func (f *File) RowGroupStats(rg int, cols []Column) (_ []ColumnStats, err error) {
+	defer recoverCorrupt(f.name, &err)
 	if rg < 0 || rg >= f.pq.NumRowGroups() {
 		return nil, lferr.New(lferr.InvalidInput, "%s: row group %d out of range (file has %d)", f.name, rg, f.pq.NumRowGroups())
 	}
