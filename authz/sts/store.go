@@ -1,6 +1,7 @@
 package sts
 
 import (
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -102,4 +103,29 @@ func (b BoltStore) RoleRevokedAt(roleArn string) (time.Time, error) {
 
 func (b BoltStore) SetRoleRevokedAt(roleArn string, t time.Time) error {
 	return b.Tx.Put(BucketRevocations, roleArn, t)
+}
+
+// PurgeExpired deletes sessions that expired before now and returns how
+// many (housekeeping; an expired session is refused either way).
+func (b BoltStore) PurgeExpired(now time.Time) (int, error) {
+	var dead []string
+	err := b.Tx.Scan(BucketSessions, "", func(key string, raw []byte) error {
+		var s Session
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return err
+		}
+		if !now.Before(s.Expiration) {
+			dead = append(dead, key)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range dead {
+		if _, err := b.Tx.Delete(BucketSessions, k); err != nil {
+			return 0, err
+		}
+	}
+	return len(dead), nil
 }

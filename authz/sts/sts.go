@@ -467,6 +467,12 @@ func (s *Service) policyInput(p Principal) (*iam.Input, []iam.Tag, error) {
 			}
 			return nil, nil, err
 		}
+		if role.RoleId != sess.RoleId {
+			// A role deleted and re-created under the same name is a
+			// different role (AWS tells them apart by unique id): the old
+			// session must not inherit the new role's permissions.
+			return &iam.Input{}, sess.Tags, nil
+		}
 		ids, err := iam.IdentityPolicies(s.Dir, s.Cache, iam.KindRole, sess.Account, sess.RoleName)
 		if err != nil {
 			return nil, nil, err

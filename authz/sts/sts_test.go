@@ -552,3 +552,66 @@ func TestAuthorizeOperation(t *testing.T) {
 		})
 	}
 }
+
+func TestRecreatedRoleDoesNotInheritSessions(t *testing.T) {
+	f := newFixture(t, NewMemStore())
+	p := f.assume(t, t0, f.alice, AssumeRoleInput{RoleArn: roleArn("caller"), RoleSessionName: "old", Tags: []iam.Tag{{Key: "team", Value: "data"}}})
+	if _, err := f.svc.Authorize(t0, p, "lakeformation:GetDataAccess", "*", lferr.AccessDenied); err != nil {
+		t.Fatal(err)
+	}
+	a := &iam.Admin{Rand: f.svc.Rand} // a fresh deterministic source would repeat the old RoleId
+	role, _ := f.dir.Role(acct, "caller")
+	if err := a.DeleteRolePolicy(f.dir, acct, "caller", "p"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DeleteRole(f.dir, acct, "caller"); err != nil {
+		t.Fatal(err)
+	}
+	// Deleted: the live session has no permissions.
+	if _, err := f.svc.Authorize(t0, p, "lakeformation:GetDataAccess", "*", lferr.AccessDenied); lferr.CodeOf(err) != lferr.AccessDenied {
+		t.Errorf("deleted role: %v", err)
+	}
+	// Re-created with a broader policy: still nothing for the old session.
+	if _, err := a.CreateRole(f.dir, t0, iam.CreateRoleInput{Account: acct, RoleName: "caller", AssumeRolePolicyDocument: role.AssumeRolePolicyDocument}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.PutRolePolicy(f.dir, acct, "caller", "all", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authorize(t0, p, "lakeformation:GetDataAccess", "*", lferr.AccessDenied); lferr.CodeOf(err) != lferr.AccessDenied {
+		t.Errorf("re-created role leaked into the old session: %v", err)
+	}
+	fresh := f.assume(t, t0, f.alice, AssumeRoleInput{RoleArn: roleArn("caller"), RoleSessionName: "new"})
+	if _, err := f.svc.Authorize(t0, fresh, "lakeformation:GetDataAccess", "*", lferr.AccessDenied); err != nil {
+		t.Errorf("new session: %v", err)
+	}
+}
+
+func TestPurgeExpired(t *testing.T) {
+	m := NewMemStore()
+	f := newFixture(t, m)
+	f.assume(t, t0, f.alice, AssumeRoleInput{RoleArn: roleArn("caller"), RoleSessionName: "p1", DurationSeconds: 900})
+	f.assume(t, t0, f.alice, AssumeRoleInput{RoleArn: roleArn("caller"), RoleSessionName: "p2"})
+	if n := m.PurgeExpired(t0.Add(20 * time.Minute)); n != 1 {
+		t.Errorf("purged %d", n)
+	}
+	db, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *store.Tx) error {
+		b := BoltStore{Tx: tx}
+		f := newFixture(t, b)
+		f.assume(t, t0, f.alice, AssumeRoleInput{RoleArn: roleArn("caller"), RoleSessionName: "p1", DurationSeconds: 900})
+		f.assume(t, t0, f.alice, AssumeRoleInput{RoleArn: roleArn("caller"), RoleSessionName: "p2"})
+		n, err := b.PurgeExpired(t0.Add(20 * time.Minute))
+		if n != 1 {
+			t.Errorf("bolt purged %d", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
