@@ -173,11 +173,14 @@ func (c *Condition) compile(version string, i int) error {
 			}
 			c.times = append(c.times, t)
 		case opBool:
-			b, err := strconv.ParseBool(strings.ToLower(v))
-			if err != nil || (v != "true" && v != "false" && !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false")) {
+			switch strings.ToLower(v) {
+			case "true":
+				c.bools = append(c.bools, true)
+			case "false":
+				c.bools = append(c.bools, false)
+			default:
 				return bad(v, "\"true\" or \"false\"")
 			}
-			c.bools = append(c.bools, b)
 		case opNull:
 			switch strings.ToLower(v) {
 			case "true":
@@ -332,8 +335,12 @@ func (c *Condition) matchOne(ctx *Context, v string) (match, ok bool) {
 		}
 		return false, true
 	case opBool:
-		b, err := strconv.ParseBool(strings.ToLower(v))
-		if err != nil {
+		var b bool
+		switch {
+		case strings.EqualFold(v, "true"):
+			b = true
+		case strings.EqualFold(v, "false"):
+		default:
 			return false, false
 		}
 		for _, pb := range c.bools {

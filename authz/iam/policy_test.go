@@ -110,6 +110,7 @@ func TestParsePolicyRejects(t *testing.T) {
 		{"unknown operator", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEqual":{"aws:x":"y"}}}}`, IdentityPolicy, "unknown condition operator"},
 		{"NullIfExists", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"NullIfExists":{"aws:x":"true"}}}}`, IdentityPolicy, "unknown condition operator"},
 		{"null bad value", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Null":{"aws:x":"yes"}}}}`, IdentityPolicy, "is not \"true\" or \"false\""},
+		{"bool bad value", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"1"}}}}`, IdentityPolicy, "is not \"true\" or \"false\""},
 		{"numeric bad value", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"NumericEquals":{"aws:x":"ten"}}}}`, IdentityPolicy, "is not a number"},
 		{"date bad value", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"DateLessThan":{"aws:CurrentTime":"tomorrow"}}}}`, IdentityPolicy, "is not a date"},
 		{"ip bad value", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/99"}}}}`, IdentityPolicy, "IP address"},
