@@ -14,8 +14,15 @@ type castNode struct {
 	tmp      evec // dictionary decode scratch
 }
 
+// newCast converts arg from one type to another; conversions that cannot
+// change a value (same type, DECIMAL widening its scale, DECIMAL read as
+// DOUBLE) compile to nothing. Narrowing into DECIMAL rounds, as EvalRow's
+// castValueT does.
 func newCast(arg enode, from, to types.T) enode {
 	if from.Kind == to.Kind && (to.Kind != types.Decimal || from.Scale <= to.Scale) {
+		return arg
+	}
+	if from.Kind == types.Decimal && to.Kind == types.Float64 {
 		return arg
 	}
 	return &castNode{arg: arg, from: from, to: to}

@@ -176,11 +176,15 @@ func (n *cmpNode) eval(c *ectx, sel []int32) (*evec, error) {
 		shape = 1
 	}
 	out.b = eGrowBools(out.b, cnt)
+	kop := op
+	if kop == cmpNullEq {
+		kop = cmpEq // NULLs are fixed up below
+	}
 	switch n.k {
 	case pI64:
-		cmpOrdered(op, a.i, b.i, shape, out.b, cnt, rows)
+		cmpOrdered(kop, a.i, b.i, shape, out.b, cnt, rows)
 	case pF64:
-		cmpOrdered(op, a.f, b.f, shape, out.b, cnt, rows)
+		cmpOrdered(kop, a.f, b.f, shape, out.b, cnt, rows)
 	case pStr:
 		cmpStrings(op, a, b, shape, out.b, cnt, rows)
 	case pBool:

@@ -100,6 +100,11 @@ func (ev *exprEvaluator) Eval(b *Batch) (out arrow.Array, err error) {
 		arr.Retain()
 		return arr, nil
 	}
+	if b.N == 0 || (b.Sel != nil && len(b.Sel) == 0) {
+		// No live row: nothing may be evaluated (a constant subtree that
+		// overflows must not fail a batch whose rows were all filtered).
+		return toArrow(&evec{k: pNull, c: true, nulls: []bool{true}}, b.N, ev.t, b.Sel)
+	}
 	ev.ctx.b, ev.ctx.n, ev.ctx.env = b, b.N, ev.env
 	ev.ctx.epoch++
 	v, err := ev.root.eval(&ev.ctx, b.Sel)
@@ -216,12 +221,7 @@ func (cc *compiler) compileAs(e plan.Expr, t types.T) (enode, error) {
 // coerce inserts a conversion from `from` to `to` when their
 // representations or meanings differ.
 func coerce(n enode, from, to types.T) enode {
-	if from.Kind == to.Kind {
-		return n
-	}
-	// FLOAT and DECIMAL share float64: widening into a computation does not
-	// round (the computation rounds its own result; an explicit CAST rounds).
-	if physOf(from.Kind) == pF64 && physOf(to.Kind) == pF64 {
+	if from.Kind == to.Kind && to.Kind != types.Decimal {
 		return n
 	}
 	return newCast(n, from, to)

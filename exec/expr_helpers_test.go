@@ -49,7 +49,9 @@ var vNull = types.NullValue
 
 func nullOf(t types.T) types.Value { return types.Value{Kind: t.Kind, Null: true} }
 
-func col(i int, t types.T) *plan.ColRef { return &plan.ColRef{Idx: i, T: t, Name: fmt.Sprintf("c%d", i)} }
+func col(i int, t types.T) *plan.ColRef {
+	return &plan.ColRef{Idx: i, T: t, Name: fmt.Sprintf("c%d", i)}
+}
 func lit(v types.Value, t types.T) *plan.Const {
 	return &plan.Const{V: v, T: t}
 }

@@ -135,6 +135,9 @@ type inNode struct {
 	out    evec
 	dc     dictCache
 	tmp    evec
+	// general form scratch
+	rem     []int32
+	tmpItem evec
 }
 
 func (cc *compiler) compileIn(e *plan.InList) (enode, error) {
@@ -211,31 +214,44 @@ func (n *inNode) eval(c *ectx, sel []int32) (*evec, error) {
 		a = &n.tmp
 	}
 	// General form: items are expressions; OR of equalities, three-valued.
+	// Like MySQL, stop at the first match: item k is evaluated only on the
+	// rows no earlier item matched (and whose operand is not NULL).
 	cnt := c.n
 	out.c = false
 	out.b = eGrowBools(out.b, cnt)
 	out.nulls = eGrowBools(out.nulls, cnt)
-	eForRows(cnt, sel, func(i int) { out.b[i], out.nulls[i] = false, a.isNull(i) })
+	rows := rowsOr(c, sel, cnt)
+	n.rem = eGrowI32(n.rem, len(rows))[:0]
+	for _, i := range rows {
+		null := a.isNull(int(i))
+		out.b[i], out.nulls[i] = false, null
+		if !null {
+			n.rem = append(n.rem, i)
+		}
+	}
 	for _, it := range n.items {
-		v, err := it.eval(c, sel)
+		if len(n.rem) == 0 {
+			break
+		}
+		v, err := it.eval(c, n.rem)
 		if err != nil {
 			return nil, err
 		}
 		if v.k == pDict {
-			var tmp evec
-			if err := decodeDict(v, &tmp, cnt, sel); err != nil {
+			if err := decodeDict(v, &n.tmpItem, cnt, n.rem); err != nil {
 				return nil, err
 			}
-			v = &tmp
+			v = &n.tmpItem
 		}
 		am, vm := strideMask(a), strideMask(v)
-		eForRows(cnt, sel, func(i int) {
-			if out.b[i] || a.isNull(i) {
-				return
-			}
+		live := n.rem
+		n.rem = n.rem[:0]
+		for _, i32 := range live {
+			i := int(i32)
 			if v.k == pNull || v.isNull(i) {
 				out.nulls[i] = true
-				return
+				n.rem = append(n.rem, i32)
+				continue
 			}
 			var eq bool
 			switch n.k {
@@ -248,8 +264,10 @@ func (n *inNode) eval(c *ectx, sel []int32) (*evec, error) {
 			}
 			if eq {
 				out.b[i], out.nulls[i] = true, false
+				continue
 			}
-		})
+			n.rem = append(n.rem, i32)
+		}
 	}
 	if n.negate {
 		eForRows(cnt, sel, func(i int) { out.b[i] = !out.b[i] })

@@ -382,12 +382,18 @@ func (r *rowEval) evalFunc(e *plan.Func) (types.Value, error) {
 		if t.Kind == types.Bool {
 			t = types.Int64T
 		}
-		var best types.Value
+		// Every argument is evaluated (an error in any of them surfaces)
+		// before NULLs decide, as the kernel does.
+		vals := make([]types.Value, len(e.Args))
 		for k, a := range e.Args {
 			v, err := r.evalAs(a, t)
 			if err != nil {
 				return v, err
 			}
+			vals[k] = v
+		}
+		var best types.Value
+		for k, v := range vals {
 			if v.Null {
 				return typedNull(e.T), nil
 			}
@@ -418,16 +424,18 @@ func (r *rowEval) scalar(name string, e *plan.Func) (types.Value, error) {
 		return types.Value{}, err
 	}
 	fa := &fargs{v: make([]*evec, len(e.Args))}
+	anyNull := false
 	for k, a := range e.Args {
 		v, err := r.evalAs(a, argTypes[k])
 		if err != nil {
 			return v, err
 		}
-		if v.Null && !impl.lenient {
-			return typedNull(e.T), nil
-		}
+		anyNull = anyNull || v.Null
 		cv := constVec(v, argTypes[k])
 		fa.v[k] = &cv
+	}
+	if anyNull && !impl.lenient {
+		return typedNull(e.T), nil
 	}
 	var st fstat
 	out := types.Value{Kind: e.T.Kind}
@@ -596,20 +604,28 @@ func (r *rowEval) like(e *plan.Func, negate bool) (types.Value, error) {
 	}
 	var re strings.Builder
 	re.WriteString(`(?s)\A`)
+	var litBytes []byte // literal run, quoted as raw bytes (UTF-8 intact)
+	flush := func() {
+		re.WriteString(regexp.QuoteMeta(string(litBytes)))
+		litBytes = litBytes[:0]
+	}
 	for i := 0; i < len(p.S); i++ {
 		ch := p.S[i]
 		switch {
 		case ch == esc && i+1 < len(p.S):
 			i++
-			re.WriteString(regexp.QuoteMeta(string(p.S[i])))
+			litBytes = append(litBytes, p.S[i])
 		case ch == '%':
+			flush()
 			re.WriteString(`.*`)
 		case ch == '_':
+			flush()
 			re.WriteString(`.`)
 		default:
-			re.WriteString(regexp.QuoteMeta(string(ch)))
+			litBytes = append(litBytes, ch)
 		}
 	}
+	flush()
 	re.WriteString(`\z`)
 	rx, err := regexp.Compile(re.String())
 	if err != nil {

@@ -149,12 +149,19 @@ func (n *fnNode) eval(c *ectx, sel []int32) (*evec, error) {
 			}
 			v = &n.dec[k]
 		}
-		if !n.impl.lenient && (v.k == pNull || (v.c && v.isNull(0))) {
-			setConstVec(&n.out, types.Value{Null: true}, types.T{Kind: kindOfP(n.k)})
-			return &n.out, nil
-		}
 		allConst = allConst && v.c
 		n.fa.v[k] = v
+	}
+	// A constant NULL argument decides the result, but only after every
+	// argument was evaluated (an error in one must still surface, as in
+	// EvalRow).
+	if !n.impl.lenient {
+		for _, v := range n.fa.v {
+			if v.k == pNull || (v.c && v.isNull(0)) {
+				setConstVec(&n.out, types.Value{Null: true}, types.T{Kind: kindOfP(n.k)})
+				return &n.out, nil
+			}
+		}
 	}
 	cnt, rows := c.n, sel
 	out := &n.out
