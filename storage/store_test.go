@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,56 +12,6 @@ import (
 
 	"github.com/sluicedb/sluice/authz/lferr"
 )
-
-// factories builds each store implementation (and scoped variants) fresh
-// for one test, so one conformance suite covers all of them.
-func factories(t *testing.T) map[string]func(t *testing.T) Store {
-	return map[string]func(t *testing.T) Store{
-		"local": func(t *testing.T) Store {
-			st, err := Open(context.Background(), "file://"+t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			return st
-		},
-		"local-missing-root": func(t *testing.T) Store {
-			st, err := Open(context.Background(), filepath.Join(t.TempDir(), "not", "yet"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return st
-		},
-		"mem": func(t *testing.T) Store {
-			name := strings.ReplaceAll(t.Name(), "/", "_")
-			t.Cleanup(func() { DropMem(name) })
-			st, err := Open(context.Background(), "mem://"+name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return st
-		},
-		"mem-sub": func(t *testing.T) Store {
-			name := strings.ReplaceAll(t.Name(), "/", "_")
-			t.Cleanup(func() { DropMem(name) })
-			st, err := Open(context.Background(), "mem://"+name+"/db/table/")
-			if err != nil {
-				t.Fatal(err)
-			}
-			return st
-		},
-		"local-sub-guarded": func(t *testing.T) Store {
-			st, err := NewLocal(t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := Sub(st, "wh/t1")
-			if err != nil {
-				t.Fatal(err)
-			}
-			return WithGuard(s, GuardFunc(func(context.Context, Access) error { return nil }))
-		},
-	}
-}
 
 func put(t *testing.T, st Store, key, data string) {
 	t.Helper()
@@ -103,128 +52,6 @@ func keys(t *testing.T, st Store, prefix string) []string {
 		out = append(out, o.Key)
 	}
 	return out
-}
-
-func TestStoreConformance(t *testing.T) {
-	ctx := context.Background()
-	for name, mk := range factories(t) {
-		t.Run(name, func(t *testing.T) {
-			t.Run("empty", func(t *testing.T) {
-				st := mk(t)
-				if got := keys(t, st, ""); len(got) != 0 {
-					t.Fatalf("new store lists %v", got)
-				}
-				if _, err := st.Open(ctx, "nope.parquet"); !errors.Is(err, fs.ErrNotExist) || lferr.CodeOf(err) != lferr.StorageError {
-					t.Fatalf("open missing: %v", err)
-				}
-				if err := st.Delete(ctx, "nope"); err != nil {
-					t.Fatalf("delete missing: %v", err)
-				}
-			})
-			t.Run("roundtrip-list-delete", func(t *testing.T) {
-				st := mk(t)
-				for _, k := range []string{"b.parquet", "a.parquet", "k=1/x.parquet", "k=2/y.parquet", "k=10/z.parquet",
-					"_SUCCESS", ".a.parquet.crc", "k=1/_committed", "_temporary/0/part.parquet", "k=1/.hidden/q"} {
-					put(t, st, k, "data:"+k)
-				}
-				want := []string{"a.parquet", "b.parquet", "k=1/x.parquet", "k=10/z.parquet", "k=2/y.parquet"}
-				if got := keys(t, st, ""); !reflect.DeepEqual(got, want) {
-					t.Fatalf("list: %v want %v", got, want)
-				}
-				for _, tc := range []struct {
-					prefix string
-					want   []string
-				}{
-					{"k=1/", []string{"k=1/x.parquet"}},
-					{"k=1", []string{"k=1/x.parquet", "k=10/z.parquet"}},
-					{"k=", []string{"k=1/x.parquet", "k=10/z.parquet", "k=2/y.parquet"}},
-					{"missing/", []string{}},
-					{"_temporary/", []string{"_temporary/0/part.parquet"}},
-					{"a", []string{"a.parquet"}},
-				} {
-					if got := keys(t, st, tc.prefix); !reflect.DeepEqual(got, tc.want) {
-						t.Errorf("list %q: %v want %v", tc.prefix, got, tc.want)
-					}
-				}
-				if got := get(t, st, "k=2/y.parquet"); got != "data:k=2/y.parquet" {
-					t.Fatalf("read back %q", got)
-				}
-				objs, _ := st.List(ctx, "a")
-				if objs[0].Size != int64(len("data:a.parquet")) || objs[0].ModTime.IsZero() {
-					t.Fatalf("object info %+v", objs[0])
-				}
-				put(t, st, "a.parquet", "v2") // overwrite replaces atomically
-				if got := get(t, st, "a.parquet"); got != "v2" {
-					t.Fatalf("overwrite: %q", got)
-				}
-				if err := st.Delete(ctx, "a.parquet"); err != nil {
-					t.Fatal(err)
-				}
-				if got := keys(t, st, "a"); len(got) != 0 {
-					t.Fatalf("after delete: %v", got)
-				}
-			})
-			t.Run("abort-leaves-nothing", func(t *testing.T) {
-				st := mk(t)
-				w, err := st.Create(ctx, "d/part-1.parquet")
-				if err != nil {
-					t.Fatal(err)
-				}
-				io.WriteString(w, "partial")
-				if got := keys(t, st, ""); len(got) != 0 {
-					t.Fatalf("uncommitted object visible: %v", got)
-				}
-				if err := w.Abort(); err != nil {
-					t.Fatal(err)
-				}
-				if err := w.Abort(); err != nil {
-					t.Fatalf("second abort: %v", err)
-				}
-				if err := w.Commit(); err == nil {
-					t.Fatal("commit after abort succeeded")
-				}
-				if got := keys(t, st, ""); len(got) != 0 {
-					t.Fatalf("aborted object visible: %v", got)
-				}
-				if _, err := st.Open(ctx, "d/part-1.parquet"); !errors.Is(err, fs.ErrNotExist) {
-					t.Fatalf("aborted object opens: %v", err)
-				}
-			})
-			t.Run("bad-keys", func(t *testing.T) {
-				st := mk(t)
-				for _, tc := range []struct {
-					key  string
-					code lferr.Code
-				}{
-					{"../other/x", lferr.AccessDenied},
-					{"a/../../x", lferr.AccessDenied},
-					{"..", lferr.AccessDenied},
-					{"/etc/passwd", lferr.AccessDenied},
-					{"a\x00b", lferr.InvalidInput},
-					{"a\\..\\b", lferr.InvalidInput},
-					{"a//b", lferr.InvalidInput},
-					{"./a", lferr.InvalidInput},
-					{"", lferr.InvalidInput},
-					{"dir/", lferr.InvalidInput},
-				} {
-					if _, err := st.Open(ctx, tc.key); lferr.CodeOf(err) != tc.code {
-						t.Errorf("open %q: %v, want %s", tc.key, err, tc.code)
-					}
-					if _, err := st.Create(ctx, tc.key); lferr.CodeOf(err) != tc.code {
-						t.Errorf("create %q: %v, want %s", tc.key, err, tc.code)
-					}
-					if err := st.Delete(ctx, tc.key); lferr.CodeOf(err) != tc.code {
-						t.Errorf("delete %q: %v, want %s", tc.key, err, tc.code)
-					}
-				}
-				for _, p := range []string{"../", "a/../..", "/abs", "x\x00"} {
-					if _, err := st.List(ctx, p); err == nil {
-						t.Errorf("list %q succeeded", p)
-					}
-				}
-			})
-		})
-	}
 }
 
 func TestLocalSymlinks(t *testing.T) {
