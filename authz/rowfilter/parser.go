@@ -327,7 +327,7 @@ func (p *parser) parsePredicate() (Expr, error) {
 	case t.kind == tArith || t.kind == tMinus:
 		return nil, errAt(t.pos, "arithmetic (%q) is not supported in row filters", t.text)
 	case t.kind == tEOF:
-		return nil, errAt(t.pos, "column %s is not compared with anything; write a comparison such as %s = TRUE", colTok.describe(), formatColumn(col))
+		return nil, errAt(colTok.pos, "column %s is not compared with anything; write a comparison such as %s = TRUE", colTok.describe(), formatColumn(col))
 	}
 	return nil, p.unexpected(t, "a comparison operator, IN, BETWEEN, LIKE or IS after column "+formatColumn(col))
 }
