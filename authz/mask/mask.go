@@ -247,6 +247,9 @@ func newEnv(column types.T, valT *cel.Type, nullable bool, schema map[string]typ
 	opts := []cel.EnvOption{
 		cel.OptionalTypes(),
 		ext.Strings(),
+		// Residuals of macros (exists, all, map, ...) over row data must
+		// print back to CEL source.
+		cel.EnableMacroCallTracking(),
 		cel.Variable("value", valueDecl),
 		cel.Variable("default", valT),
 		cel.Variable("principal", cel.MapType(cel.StringType, cel.DynType)),

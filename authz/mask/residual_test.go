@@ -27,6 +27,8 @@ func TestResidualAgreesWithFullEvaluation(t *testing.T) {
 		{`value + "-" + principal.account`, types.StringT},
 		{`region == null ? "none" : value`, types.StringT},
 		{`redact`, types.StringT},
+		{`["a", "Zürich-42"].exists(x, x == value) ? redact(value) : value`, types.StringT},
+		{`[region].all(r, r != "eu") || principal.tags.?dept.orValue("") == "hr" ? value : sha256(value)`, types.StringT},
 		{`null`, types.Int64T},
 	}
 	principals := []Principal{hr, eng, other,
