@@ -709,3 +709,54 @@ func (s *Service) AuthorizeOperation(now time.Time, p Principal, service, operat
 	}
 	return iam.Authorize(ctx, in, req, req.Resources(t.Region, t.Account, t.Database, t.Table, t.RoleArn), code)
 }
+
+// DefaultSessionName names the in-process session PrincipalFor makes for a
+// role ARN (`sluice query --as ROLE`).
+const DefaultSessionName = "sluice"
+
+// PrincipalFor resolves an ARN to a Principal for in-process evaluation,
+// without credentials: the account root, an IAM user, or a role session —
+// an assumed-role ARN, or a role ARN (session DefaultSessionName) — carrying
+// sessionTags. The role session is not stored (it has no access key); it
+// is what an embedded engine acting "as" a role presents to the control
+// plane. The role must exist; a role's path in its ARN must match.
+func PrincipalFor(dir iam.Directory, arn string, sessionTags []iam.Tag) (Principal, error) {
+	ref, err := iam.ParsePrincipal(arn)
+	if err != nil {
+		return Principal{}, err
+	}
+	switch ref.Kind {
+	case iam.KindRoot:
+		if len(sessionTags) > 0 {
+			return Principal{}, invalid("session tags are only for role sessions, not %s", arn)
+		}
+		return RootPrincipal(ref.Account), nil
+	case iam.KindUser:
+		if len(sessionTags) > 0 {
+			return Principal{}, invalid("session tags are only for role sessions, not %s", arn)
+		}
+		u, err := iam.UserByARN(dir, arn)
+		if err != nil {
+			return Principal{}, err
+		}
+		return UserPrincipal(u), nil
+	}
+	if err := iam.ValidateTags(sessionTags); err != nil {
+		return Principal{}, err
+	}
+	var role *iam.Role
+	session := DefaultSessionName
+	if ref.Kind == iam.KindRole {
+		role, err = iam.RoleByARN(dir, arn)
+	} else {
+		role, err = dir.Role(ref.Account, ref.Name)
+		session = ref.Session
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	sess := &Session{Account: role.Account, RoleArn: role.Arn, RoleId: role.RoleId, RoleName: role.RoleName,
+		SessionName: session, AssumedRoleArn: iam.AssumedRoleARN(role.Account, role.RoleName, session),
+		Tags: append([]iam.Tag(nil), sessionTags...)}
+	return SessionPrincipal(sess), nil
+}

@@ -615,3 +615,47 @@ func TestPurgeExpired(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestPrincipalFor(t *testing.T) {
+	f := newFixture(t, NewMemStore())
+	lf := []iam.Tag{{Key: "LakeFormationAuthorizedCaller", Value: "sluice"}, {Key: "team", Value: "data"}}
+	cases := []struct {
+		arn  string
+		tags []iam.Tag
+		kind iam.PrincipalKind
+		want string // ARN of the principal
+		code lferr.Code
+	}{
+		{roleArn("caller"), lf, iam.KindAssumedRole, "arn:aws:sts::111122223333:assumed-role/caller/sluice", ""},
+		{"arn:aws:sts::111122223333:assumed-role/caller/web-1", lf, iam.KindAssumedRole, "arn:aws:sts::111122223333:assumed-role/caller/web-1", ""},
+		{iam.UserARN(acct, "/", "alice"), nil, iam.KindUser, iam.UserARN(acct, "/", "alice"), ""},
+		{iam.RootARN(acct), nil, iam.KindRoot, iam.RootARN(acct), ""},
+		{roleArn("ghost"), nil, 0, "", lferr.NoSuchEntity},
+		{iam.RoleARN(acct, "/p/", "caller"), nil, 0, "", lferr.NoSuchEntity},
+		{iam.UserARN(acct, "/", "alice"), lf, 0, "", lferr.InvalidParameterValue},
+		{"nonsense", nil, 0, "", lferr.InvalidInput},
+	}
+	for _, c := range cases {
+		p, err := PrincipalFor(f.dir, c.arn, c.tags)
+		if lferr.CodeOf(err) != c.code {
+			t.Errorf("%s: %v want %q", c.arn, err, c.code)
+			continue
+		}
+		if err == nil && (p.Kind != c.kind || p.ARN != c.want) {
+			t.Errorf("%s: %+v", c.arn, p)
+		}
+	}
+	// The in-process session is evaluated like a real one: its tags are
+	// principal tags, its role's policies apply.
+	p, _ := PrincipalFor(f.dir, roleArn("caller"), lf)
+	if v, _ := p.SessionTag("LakeFormationAuthorizedCaller"); v != "sluice" {
+		t.Error(v)
+	}
+	if err := f.svc.AuthorizeOperation(t0, p, "glue", "GetTable", Target{Database: "d", Table: "t"}, lferr.AccessDenied); err != nil {
+		t.Error(err)
+	}
+	root := RootPrincipal(acct)
+	if err := f.svc.AuthorizeOperation(t0, root, "lakeformation", "PutDataLakeSettings", Target{}, lferr.AccessDenied); err != nil {
+		t.Errorf("root: %v", err)
+	}
+}
