@@ -12,6 +12,7 @@ import (
 
 	"github.com/sluicedb/sluice/authz/api"
 	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/planner/opt"
 	"github.com/sluicedb/sluice/planner/plan"
 )
 
@@ -248,7 +249,7 @@ func (b *builder) query(ts sqlparser.TableStatement) *Query {
 
 // planTop plans a top-level query (no enclosing scope).
 func (b *builder) planTop(ts sqlparser.TableStatement) (plan.Node, []plan.Column) {
-	n := b.planQuery(ts, nil, &level{})
+	n := opt.PruneColumns(b.planQuery(ts, nil, &level{}))
 	return n, n.Schema()
 }
 
