@@ -319,7 +319,12 @@ func (s *Service) AssumeRole(now time.Time, caller Principal, in AssumeRoleInput
 	}
 	input.Resource = []*iam.Policy{trust}
 	input.RequireBoth = caller.Kind != iam.KindService
-	base := iam.NewContext("sts:AssumeRole", role.Arn, now).SetCaller(caller.caller(), principalTags).SetRequestTags(in.Tags)
+	// Transitive tags inherited through role chaining are tags the new
+	// session receives, so they are part of the request the trust policy
+	// judges (aws:RequestTag, aws:TagKeys) and need sts:TagSession just as
+	// explicit tags do — the fail-closed reading of an AWS rule that the
+	// documentation leaves implicit.
+	base := iam.NewContext("sts:AssumeRole", role.Arn, now).SetCaller(caller.caller(), principalTags).SetRequestTags(allTags)
 	base.Set("sts:RoleSessionName", in.RoleSessionName)
 	if in.ExternalId != "" {
 		base.Set("sts:ExternalId", in.ExternalId)
@@ -334,7 +339,7 @@ func (s *Service) AssumeRole(now time.Time, caller Principal, in AssumeRoleInput
 		base.Set("aws:SourceIdentity", caller.Session.SourceIdentity)
 	}
 	actions := []string{"sts:AssumeRole"}
-	if len(in.Tags) > 0 || len(in.TransitiveTagKeys) > 0 {
+	if len(allTags) > 0 || len(in.TransitiveTagKeys) > 0 {
 		actions = append(actions, "sts:TagSession")
 	}
 	if in.SourceIdentity != "" {

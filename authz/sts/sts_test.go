@@ -58,7 +58,7 @@ func newFixture(t *testing.T, st Store) *fixture {
 		 {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/caller"},"Action":"sts:AssumeRole"},
 		 {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/caller"},"Action":"sts:TagSession",
 		  "Condition":{"StringLike":{"aws:RequestTag/LakeFormationAuthorizedCaller":"sluice*"}}}]}`,
-		7200, nil, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}}`)
+		7200, nil, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession"],"Resource":"*"}}`)
 	role("next", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":["sts:AssumeRole","sts:TagSession"]}}`,
 		43200, nil, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"glue:GetTable","Resource":"*"}}`)
 	role("open", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":["sts:AssumeRole","sts:TagSession"]}}`,
@@ -657,5 +657,25 @@ func TestPrincipalFor(t *testing.T) {
 	root := RootPrincipal(acct)
 	if err := f.svc.AuthorizeOperation(t0, root, "lakeformation", "PutDataLakeSettings", Target{}, lferr.AccessDenied); err != nil {
 		t.Errorf("root: %v", err)
+	}
+}
+
+// Inherited transitive tags need sts:TagSession on the next role's trust.
+func TestChainedTransitiveTagsNeedTagSession(t *testing.T) {
+	f := newFixture(t, NewMemStore())
+	a := &iam.Admin{Rand: f.svc.Rand}
+	if _, err := a.CreateRole(f.dir, t0, iam.CreateRoleInput{Account: acct, RoleName: "notag",
+		AssumeRolePolicyDocument: `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}}`}); err != nil {
+		t.Fatal(err)
+	}
+	plain := f.assume(t, t0, f.alice, AssumeRoleInput{RoleArn: roleArn("caller"), RoleSessionName: "plain"})
+	tagged := f.assume(t, t0, f.alice, AssumeRoleInput{RoleArn: roleArn("caller"), RoleSessionName: "tagged",
+		Tags: []iam.Tag{{Key: "project", Value: "p"}}, TransitiveTagKeys: []string{"project"}})
+	if _, err := f.svc.AssumeRole(t0, plain, AssumeRoleInput{RoleArn: roleArn("notag"), RoleSessionName: "n1"}); err != nil {
+		t.Errorf("no tags: %v", err)
+	}
+	_, err := f.svc.AssumeRole(t0, tagged, AssumeRoleInput{RoleArn: roleArn("notag"), RoleSessionName: "n2"})
+	if lferr.CodeOf(err) != lferr.STSAccessDenied || !strings.Contains(err.Error(), "sts:TagSession") {
+		t.Errorf("inherited transitive tags without TagSession: %v", err)
 	}
 }
