@@ -227,25 +227,46 @@ func (o *aggOp) groupsByDict(rows []int32) bool {
 	var one [1]int32
 	var h [1]uint64
 	var g [1]int32
-	for j, i := range rows {
-		code := 0
-		for c := range o.rs {
-			r := &o.rs[c]
-			d := int(r.idx[i])
-			if r.isNull(int(i)) {
-				d = len(r.offs) - 1
-			}
-			code = code*len(r.offs) + d
-		}
+	lookup := func(j int, i int32, code int) {
 		if gid := memo[code]; gid >= 0 {
 			o.gids[j] = gid
-			continue
+			return
 		}
 		one[0] = i
 		hashKeyCols(o.rs, o.ht.sks, one[:], h[:], &o.ht.scratch)
 		o.ht.findOrInsert(o.rs, one[:], h[:], g[:])
 		memo[code] = g[0]
 		o.gids[j] = g[0]
+	}
+	nulls := false
+	for c := range o.rs {
+		nulls = nulls || o.rs[c].hasNulls()
+	}
+	switch {
+	case !nulls && len(o.rs) == 1:
+		idx := o.rs[0].idx
+		for j, i := range rows {
+			lookup(j, i, int(idx[i]))
+		}
+	case !nulls && len(o.rs) == 2:
+		i0, i1 := o.rs[0].idx, o.rs[1].idx
+		w := len(o.rs[1].offs)
+		for j, i := range rows {
+			lookup(j, i, int(i0[i])*w+int(i1[i]))
+		}
+	default:
+		for j, i := range rows {
+			code := 0
+			for c := range o.rs {
+				r := &o.rs[c]
+				d := int(r.idx[i])
+				if r.isNull(int(i)) {
+					d = len(r.offs) - 1
+				}
+				code = code*len(r.offs) + d
+			}
+			lookup(j, i, code)
+		}
 	}
 	return true
 }

@@ -259,6 +259,29 @@ func (t *hashTable) findOrInsertInt64(r *colReader, rows []int32, hashes []uint6
 
 // find sets gids[j] to the group of rows[j], or -1 when the key is absent.
 func (t *hashTable) find(rs []colReader, rows []int32, hashes []uint64, gids []int32) {
+	if len(rs) == 1 && t.sks[0] == sInt && rs[0].kind == rInt64 && !rs[0].hasNulls() {
+		// Single int64 key: compare the stored key directly, one random
+		// access per probe step instead of two.
+		src, keys, nulls, slots, mask := rs[0].i64, t.keys[0].i64, t.keys[0].nulls, t.slots, t.mask
+		for j, i := range rows {
+			v := src[i]
+			p := hashes[j] & mask
+			g := int32(-1)
+			for {
+				s := slots[p]
+				if s == 0 {
+					break
+				}
+				if keys[s-1] == v && !nulls[s-1] {
+					g = s - 1
+					break
+				}
+				p = (p + 1) & mask
+			}
+			gids[j] = g
+		}
+		return
+	}
 	for j, i := range rows {
 		h := hashes[j]
 		p := h & t.mask

@@ -459,6 +459,18 @@ func (v *mcol) toArrow(mem memory.Allocator, idx []int32) arrow.Array {
 	case types.Int64:
 		b := array.NewInt64Builder(mem)
 		defer b.Release()
+		if v.noNullsAt(idx) {
+			vals := make([]int64, cnt)
+			if idx == nil {
+				copy(vals, v.i64)
+			} else {
+				for j, i := range idx {
+					vals[j] = v.i64[i]
+				}
+			}
+			b.AppendValues(vals, nil)
+			return b.NewArray()
+		}
 		b.Reserve(cnt)
 		for j := 0; j < cnt; j++ {
 			if i := at(j); i < 0 || v.nulls[i] {
@@ -495,6 +507,18 @@ func (v *mcol) toArrow(mem memory.Allocator, idx []int32) arrow.Array {
 	case types.Float64, types.Decimal:
 		b := array.NewFloat64Builder(mem)
 		defer b.Release()
+		if v.noNullsAt(idx) {
+			vals := make([]float64, cnt)
+			if idx == nil {
+				copy(vals, v.f64)
+			} else {
+				for j, i := range idx {
+					vals[j] = v.f64[i]
+				}
+			}
+			b.AppendValues(vals, nil)
+			return b.NewArray()
+		}
 		b.Reserve(cnt)
 		for j := 0; j < cnt; j++ {
 			if i := at(j); i < 0 || v.nulls[i] {
@@ -525,6 +549,25 @@ func (v *mcol) toArrow(mem memory.Allocator, idx []int32) arrow.Array {
 		return b.NewArray()
 	}
 	panic(fmt.Sprintf("exec: mcol of unsupported type %v", v.t)) // unreachable: storeKindOf covers every Kind
+}
+
+// noNullsAt reports whether none of the rows idx (all rows when nil) is
+// NULL or padding (< 0), so values can be copied without a validity bitmap.
+func (v *mcol) noNullsAt(idx []int32) bool {
+	if idx == nil {
+		for _, nl := range v.nulls[:v.n] {
+			if nl {
+				return false
+			}
+		}
+		return true
+	}
+	for _, i := range idx {
+		if i < 0 || v.nulls[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func opGrowBools(s []bool, n int) []bool {
@@ -598,13 +641,15 @@ func opTakeReader(mem memory.Allocator, r *colReader, t types.T, idx []int32) (a
 	case t.Kind == types.Int64 && r.kind == rInt64:
 		b := array.NewInt64Builder(mem)
 		defer b.Release()
-		b.Reserve(cnt)
 		src := r.i64
 		if !r.hasNulls() {
-			for _, i := range idx {
-				b.UnsafeAppend(src[i])
+			vals := make([]int64, cnt)
+			for j, i := range idx {
+				vals[j] = src[i]
 			}
+			b.AppendValues(vals, nil)
 		} else {
+			b.Reserve(cnt)
 			for _, i := range idx {
 				if r.isNull(int(i)) {
 					b.UnsafeAppendBoolToBitmap(false)
@@ -617,13 +662,15 @@ func opTakeReader(mem memory.Allocator, r *colReader, t types.T, idx []int32) (a
 	case (t.Kind == types.Float64 || t.Kind == types.Decimal) && r.kind == rFloat64:
 		b := array.NewFloat64Builder(mem)
 		defer b.Release()
-		b.Reserve(cnt)
 		src := r.f64
 		if !r.hasNulls() {
-			for _, i := range idx {
-				b.UnsafeAppend(src[i])
+			vals := make([]float64, cnt)
+			for j, i := range idx {
+				vals[j] = src[i]
 			}
+			b.AppendValues(vals, nil)
 		} else {
+			b.Reserve(cnt)
 			for _, i := range idx {
 				if r.isNull(int(i)) {
 					b.UnsafeAppendBoolToBitmap(false)
