@@ -178,27 +178,11 @@ func (r Requirement) Resources(region, account, db, table, role string) []string
 func Authorize(base *Context, in *Input, r Requirement, resources []string, code lferr.Code) error {
 	for _, a := range r.Actions {
 		for _, res := range resources {
-			ctx := base.WithResource(res)
-			ctx.Action, ctx.action = a, lowerASCII(a)
+			ctx := base.WithResource(res).WithAction(a)
 			if res := Evaluate(ctx, in); res.Decision != Allowed {
 				return res.Error(code, ctx)
 			}
 		}
 	}
 	return nil
-}
-
-func lowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if b[j] >= 'A' && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
 }

@@ -126,7 +126,10 @@ func (p Principal) caller() iam.Caller {
 	return c
 }
 
-// Service issues and validates role sessions.
+// Service issues and validates role sessions. It keeps no state of its
+// own: it is safe for concurrent use when its Store, Dir and Rand are
+// (crypto/rand.Reader is). Cache may be nil (policies are then parsed on
+// every call).
 type Service struct {
 	Dir    iam.Directory
 	Store  Store
