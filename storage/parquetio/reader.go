@@ -184,6 +184,9 @@ func (r *Reader) Next() (_ arrow.RecordBatch, err error) {
 	if r.closed {
 		return nil, nil
 	}
+	if err := r.ctx.Err(); err != nil {
+		return nil, err
+	}
 	if r.big != nil && r.off < r.big.NumRows() {
 		return r.slice(), nil
 	}

@@ -192,3 +192,43 @@ func TestReaderErrors(t *testing.T) {
 		t.Fatalf("junk file: %v", err)
 	}
 }
+
+func TestReaderEmptyFileAndCancel(t *testing.T) {
+	mem := checkedAlloc(t)
+	st := memStore(t)
+	writeFile(t, st, "empty.parquet", allTypes, 0, 10, WriterOptions{Alloc: mem})
+	writeFile(t, st, "full.parquet", allTypes, 5000, 1000, WriterOptions{Alloc: mem, RowGroupRows: 1000})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f, err := OpenObject(ctx, st, "empty.parquet", mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.NewReader(ctx, ReadOptions{Columns: allTypes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := r.Next(); b != nil || err != nil {
+		t.Fatalf("empty file: %v %v", b, err)
+	}
+	r.Close()
+	f.Close()
+
+	f, err = OpenObject(ctx, st, "full.parquet", mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err = f.NewReader(ctx, ReadOptions{Columns: allTypes, BatchSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if b, err := r.Next(); b == nil || err != nil {
+		t.Fatalf("first batch: %v", err)
+	}
+	cancel()
+	if b, err := r.Next(); b != nil || err != context.Canceled {
+		t.Fatalf("after cancel: %v %v", b, err)
+	}
+}
