@@ -36,6 +36,7 @@ type File struct {
 	// nullCountsOK is false for writers known to record wrong null counts,
 	// whose counts must then not prune IS NULL / IS NOT NULL.
 	nullCountsOK bool
+	dup          []string // names used by more than one column
 }
 
 // Open parses the Parquet footer of f. name is used in error messages (pass
@@ -72,10 +73,20 @@ func Open(ctx context.Context, name string, f storage.File, mem memory.Allocator
 		leaf: make(map[string]int), nested: make(map[string]bool),
 		nullCountsOK: trustNullCounts(pq.MetaData().GetCreatedBy())}
 	for _, fld := range fr.Manifest.Fields {
+		name := fld.Field.Name
+		_, dupLeaf := pf.leaf[name]
+		if dupLeaf || pf.nested[name] {
+			// Parquet allows two columns with one name; which one a query
+			// reads must not depend on map order, so the name is unusable.
+			delete(pf.leaf, name)
+			pf.nested[name] = false
+			pf.dup = append(pf.dup, name)
+			continue
+		}
 		if fld.IsLeaf() {
-			pf.leaf[fld.Field.Name] = fld.ColIndex
+			pf.leaf[name] = fld.ColIndex
 		} else {
-			pf.nested[fld.Field.Name] = true
+			pf.nested[name] = true
 		}
 	}
 	return pf, nil
@@ -138,8 +149,8 @@ func (f *File) Columns() (_ []Column, err error) {
 		if err != nil {
 			return nil, lferr.New(lferr.Unsupported, "%s: column %q has unsupported type %s", f.name, fld.Name, fld.Type)
 		}
-		if f.nested[fld.Name] {
-			return nil, lferr.New(lferr.Unsupported, "%s: nested column %q is not supported", f.name, fld.Name)
+		if _, _, err := f.lookup(fld.Name); err != nil {
+			return nil, err
 		}
 		out = append(out, Column{Name: fld.Name, T: t})
 	}
@@ -161,6 +172,11 @@ func (f *File) Close() error {
 // then a case-insensitive one, because Glue lower-cases column names while
 // Parquet writers keep whatever case they were given.
 func (f *File) lookup(name string) (int, bool, error) {
+	for _, d := range f.dup {
+		if equalFold(d, name) {
+			return 0, false, lferr.New(lferr.StorageError, "%s: several columns are named %q", f.name, name)
+		}
+	}
 	if i, ok := f.leaf[name]; ok {
 		return i, true, nil
 	}

@@ -232,3 +232,28 @@ func TestReaderEmptyFileAndCancel(t *testing.T) {
 		t.Fatalf("after cancel: %v %v", b, err)
 	}
 }
+
+func TestDuplicateColumnNames(t *testing.T) {
+	mem := checkedAlloc(t)
+	ctx := context.Background()
+	b1 := array.NewInt64Builder(mem)
+	b1.AppendValues([]int64{1, 2}, nil)
+	a1 := b1.NewArray()
+	b1.Release()
+	sc := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64}, {Name: "x", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	rec := array.NewRecordBatch(sc, []arrow.Array{a1, a1}, 2)
+	a1.Release()
+	data := writeRaw(t, sc, 10, rec)
+	rec.Release()
+	f, err := Open(ctx, "dup", newBytesFile(data), mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.NewReader(ctx, ReadOptions{Columns: []Column{{Name: "X", T: types.Int64T}}}); lferr.CodeOf(err) != lferr.StorageError {
+		t.Fatalf("reading an ambiguous column: %v", err)
+	}
+	if _, err := f.Columns(); err == nil {
+		t.Fatal("inferring a schema with duplicate names succeeded")
+	}
+}
