@@ -17,9 +17,18 @@
 //     (VISION rule 9); absent or untrustworthy statistics never skip.
 //   - Writer: Arrow record batches → Parquet (snappy or zstd, statistics on,
 //     ~128k-row row groups) into a storage.Writer, committed atomically.
-//   - Compaction: rewriting many small files into one, with a per-directory
-//     compaction manifest that readers honour through DataFiles so that a
-//     concurrent reader never sees duplicate rows (see compact.go).
+//   - DataFiles: the list of data files a scan must read under a location,
+//     honouring compaction manifests. Scans must use it instead of
+//     Store.List, or they may read a compaction's input and output both.
+//   - Compact: rewriting many small files into one, with a per-directory
+//     compaction manifest so that a concurrent reader never sees duplicate
+//     or missing rows (the protocol is documented in compact.go).
+//   - Infer: a table's columns and Hive partition keys from its data, for
+//     CREATE EXTERNAL TABLE without a column list.
+//   - NewFileName: collision-free data file names for INSERT.
+//
+// Corrupt files yield StorageError, never a panic: arrow-go panics on some
+// malformed inputs, and every entry point here recovers them.
 //
 // It must not import planner (other than planner/types), exec, authz or
 // engine: it is the bottom of the data plane.

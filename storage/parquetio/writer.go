@@ -1,8 +1,11 @@
 package parquetio
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -16,6 +19,15 @@ import (
 	"github.com/sluicedb/sluice/planner/types"
 	"github.com/sluicedb/sluice/storage"
 )
+
+// NewFileName returns a fresh data-file name, "part-<UTC time>-<random>.parquet":
+// unique without coordination (so concurrent INSERTs never collide), and
+// sorting roughly by write time.
+func NewFileName() string {
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	return "part-" + time.Now().UTC().Format("20060102T150405.000000") + "-" + hex.EncodeToString(rnd[:]) + ".parquet"
+}
 
 // Compression is a Parquet page compression codec.
 type Compression uint8

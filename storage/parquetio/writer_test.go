@@ -323,3 +323,10 @@ func TestWriterDiskFull(t *testing.T) {
 		t.Fatalf("committed=%v aborted=%v after failure", fw.committed, fw.aborted)
 	}
 }
+
+func TestNewFileName(t *testing.T) {
+	a, b := NewFileName(), NewFileName()
+	if a == b || storage.CheckKey(a) != nil || storage.Hidden(a) {
+		t.Fatalf("names %q %q", a, b)
+	}
+}
