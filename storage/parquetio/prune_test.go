@@ -206,7 +206,7 @@ func TestPruningSoundOnRealFile(t *testing.T) {
 	}
 	rnd := rand.New(rand.NewSource(1))
 	skipped := 0
-	for iter := 0; iter < 800; iter++ {
+	for iter := 0; iter < 400; iter++ {
 		c := rnd.Intn(len(cols))
 		// Constants drawn from actual values (hit boundaries) or nudged.
 		rg := rnd.Intn(len(groups))
