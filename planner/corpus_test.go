@@ -145,6 +145,12 @@ func TestCorpusPlans(t *testing.T) {
 			}
 			if err == nil {
 				applyDDL(f, st)
+				if perr := checkStatement(st); perr != nil {
+					failed++
+					fileFailed++
+					t.Errorf("%s: invalid plan for %s: %v", filepath.Base(file), strings.ReplaceAll(r.sql, "\n", " "), perr)
+					continue
+				}
 			}
 			if r.expectErr {
 				continue

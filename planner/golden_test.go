@@ -103,7 +103,13 @@ func TestGolden(t *testing.T) {
 			var out strings.Builder
 			for _, c := range cases {
 				p := newTestPlanner(testCatalog())
-				got := describe(p.Plan(context.Background(), c.sql))
+				st, err := p.Plan(context.Background(), c.sql)
+				if err == nil {
+					if perr := checkStatement(st); perr != nil {
+						t.Errorf("%s: invalid plan: %v", c.sql, perr)
+					}
+				}
+				got := describe(st, err)
 				if *update {
 					fmt.Fprintf(&out, "query\n%s\n----\n%s\n", c.sql, got)
 					continue
@@ -135,4 +141,21 @@ func parseGolden(s string) []goldenCase {
 		out = append(out, goldenCase{sql: strings.TrimSpace(sql), want: want})
 	}
 	return out
+}
+
+// checkStatement validates the plans a statement carries.
+func checkStatement(st Statement) error {
+	switch s := st.(type) {
+	case *Query:
+		return checkPlan(s.Plan, nil)
+	case *Explain:
+		return checkPlan(s.Plan, nil)
+	case *Insert:
+		return checkPlan(s.Source, nil)
+	case *CreateTable:
+		if s.AsSelect != nil {
+			return checkPlan(s.AsSelect.Plan, nil)
+		}
+	}
+	return nil
 }

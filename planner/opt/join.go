@@ -37,7 +37,7 @@ func OrderJoins(rels []Rel, conjuncts []plan.Expr) plan.Node {
 	n := len(rels)
 	offs := make([]int, n+1)
 	for i, r := range rels {
-		offs[i+1] = offs[i] + len(r.Node.Schema())
+		offs[i+1] = offs[i] + Width(r.Node)
 	}
 	relOf := func(col int) int {
 		return sort.Search(n, func(i int) bool { return offs[i+1] > col })

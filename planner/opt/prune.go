@@ -15,7 +15,7 @@ import (
 // outputs needed), which is safe for the same reason one level down.
 // Secure scans are never narrowed: the policy decides what they read.
 func PruneColumns(n plan.Node) plan.Node {
-	need := make([]bool, len(n.Schema()))
+	need := make([]bool, Width(n))
 	for i := range need {
 		need[i] = true
 	}
@@ -139,7 +139,7 @@ func prune(n plan.Node, need []bool) (plan.Node, []int) {
 	case *plan.Values:
 		return n, identity(len(need))
 	case *plan.Filter:
-		width := len(n.Input.Schema())
+		width := Width(n.Input)
 		var childNeed []bool
 		if hasSubquery(n.Pred) {
 			childNeed = all(width)
@@ -150,7 +150,7 @@ func prune(n plan.Node, need []bool) (plan.Node, []int) {
 		in, m := prune(n.Input, childNeed)
 		return &plan.Filter{Input: in, Pred: remap(n.Pred, m)}, m
 	case *plan.Project:
-		width := len(n.Input.Schema())
+		width := Width(n.Input)
 		keep := make([]int, 0, len(n.Exprs))
 		for i := range n.Exprs {
 			if need[i] {
@@ -208,7 +208,7 @@ func prune(n plan.Node, need []bool) (plan.Node, []int) {
 		}
 		return &plan.Project{Input: in, Exprs: exprs, Cols: cols}, m
 	case *plan.Aggregate:
-		width := len(n.Input.Schema())
+		width := Width(n.Input)
 		childNeed := make([]bool, width)
 		var all_ []plan.Expr
 		all_ = append(all_, n.GroupBy...)
@@ -235,8 +235,8 @@ func prune(n plan.Node, need []bool) (plan.Node, []int) {
 		}
 		return out, identity(len(need))
 	case *plan.Join:
-		lw := len(n.Left.Schema())
-		rw := len(n.Right.Schema())
+		lw := Width(n.Left)
+		rw := Width(n.Right)
 		ln, rn := make([]bool, lw), make([]bool, rw)
 		if hasSubquery(n.Extra) || hasSubquery(n.LeftKeys...) || hasSubquery(n.RightKeys...) {
 			ln, rn = all(lw), all(rw)
@@ -271,7 +271,7 @@ func prune(n plan.Node, need []bool) (plan.Node, []int) {
 		}
 		l, lm := prune(n.Left, ln)
 		r, rm := prune(n.Right, rn)
-		newLW := len(l.Schema())
+		newLW := Width(l)
 		m := make([]int, lw+rw)
 		copy(m, lm)
 		for i, x := range rm {
@@ -340,7 +340,7 @@ func onlyColRefs(es []plan.Expr) bool {
 
 // isIdentity reports whether exprs read in's columns 0..n-1 in order.
 func isIdentity(exprs []plan.Expr, in plan.Node) bool {
-	if len(exprs) != len(in.Schema()) {
+	if len(exprs) != Width(in) {
 		return false
 	}
 	for i, e := range exprs {
@@ -362,4 +362,39 @@ func sameNames(a, b []plan.Column) bool {
 		}
 	}
 	return true
+}
+
+// Width is the number of output columns of n, computed without building
+// the schema (a join's Schema allocates the concatenation at every level,
+// which is quadratic over a 64-table join tree).
+func Width(n plan.Node) int {
+	switch n := n.(type) {
+	case *plan.Join:
+		if n.Kind == plan.SemiJoin || n.Kind == plan.AntiJoin {
+			return Width(n.Left)
+		}
+		return Width(n.Left) + Width(n.Right)
+	case *plan.Filter:
+		return Width(n.Input)
+	case *plan.Sort:
+		return Width(n.Input)
+	case *plan.Limit:
+		return Width(n.Input)
+	case *plan.Distinct:
+		return Width(n.Input)
+	case *plan.Project:
+		return len(n.Cols)
+	case *plan.Aggregate:
+		return len(n.Cols)
+	case *plan.Values:
+		return len(n.Cols)
+	case *plan.Scan:
+		if n.Secure != nil {
+			return len(n.Secure.OutputCols)
+		}
+		return len(n.Columns)
+	case *plan.Union:
+		return Width(n.Inputs[0])
+	}
+	return len(n.Schema())
 }
