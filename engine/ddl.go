@@ -1,0 +1,297 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/sluicedb/sluice/authz/api"
+	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/planner"
+	"github.com/sluicedb/sluice/planner/types"
+	"github.com/sluicedb/sluice/storage"
+	"github.com/sluicedb/sluice/storage/parquetio"
+)
+
+// Table parameters sluice sets. Managed tables own their data: DROP TABLE
+// deletes it. External tables (CREATE EXTERNAL TABLE) never lose data to a
+// DROP, as in Athena.
+const (
+	paramClassification = "classification"
+	paramExternal       = "EXTERNAL"
+)
+
+func (s *Session) runDDLOrDML(ctx context.Context, stmt planner.Statement) (*Rows, error) {
+	switch st := stmt.(type) {
+	case *planner.CreateDatabase:
+		return s.createDatabase(ctx, st)
+	case *planner.DropDatabase:
+		return s.dropDatabase(ctx, st)
+	case *planner.CreateTable:
+		return s.createTable(ctx, st)
+	case *planner.DropTable:
+		return s.dropTable(ctx, st.Database, st.Name, st.IfExists, false)
+	case *planner.CreateView:
+		return s.createView(ctx, st)
+	case *planner.DropView:
+		return s.dropTable(ctx, st.Database, st.Name, st.IfExists, true)
+	case *planner.Insert:
+		return s.insert(ctx, st)
+	case *planner.Delete:
+		return s.rewrite(ctx, st.Table, st.Where, nil)
+	case *planner.Update:
+		return s.rewrite(ctx, st.Table, st.Where, st.Set)
+	}
+	return nil, lferr.AssertionFailedf("engine: statement %T not handled", stmt)
+}
+
+func (s *Session) dbName(db string) string {
+	if db == "" {
+		return s.database
+	}
+	return strings.ToLower(db)
+}
+
+// databaseLocation is where a new database's tables go by default.
+func (e *Engine) databaseLocation(name string) string {
+	if e.warehouse == "" {
+		return "" // the control plane's default: file://HOME/warehouse/<db>.db/
+	}
+	return e.warehouse + name + ".db/"
+}
+
+func (s *Session) createDatabase(ctx context.Context, st *planner.CreateDatabase) (*Rows, error) {
+	loc := st.Location
+	if loc == "" {
+		loc = s.e.databaseLocation(strings.ToLower(st.Name))
+	}
+	err := s.client.CreateDatabase(ctx, api.DatabaseInput{Name: st.Name, LocationUri: loc})
+	if err != nil {
+		if st.IfNotExists && lferr.CodeOf(err) == lferr.AlreadyExists {
+			return messageRows("database " + st.Name + " already exists"), nil
+		}
+		return nil, err
+	}
+	return messageRows("created database " + strings.ToLower(st.Name)), nil
+}
+
+func (s *Session) dropDatabase(ctx context.Context, st *planner.DropDatabase) (*Rows, error) {
+	name := strings.ToLower(st.Name)
+	if _, err := s.client.GetDatabase(ctx, name); err != nil {
+		if st.IfExists && lferr.CodeOf(err) == lferr.EntityNotFound {
+			return messageRows("database " + name + " does not exist"), nil
+		}
+		return nil, err
+	}
+	if name == "default" {
+		return nil, lferr.New(lferr.InvalidInput, "the default database cannot be dropped")
+	}
+	tables, err := s.client.GetTables(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	// Managed data is deleted after the catalog change commits: a failure
+	// in between leaves orphaned files, never a table pointing at nothing.
+	if err := s.client.DeleteDatabase(ctx, name); err != nil {
+		return nil, err
+	}
+	for i := range tables {
+		s.deleteManagedData(ctx, &tables[i])
+	}
+	return messageRows("dropped database " + name), nil
+}
+
+func tableLocation(t *api.Table) string {
+	if t.StorageDescriptor == nil {
+		return ""
+	}
+	return t.StorageDescriptor.Location
+}
+
+func isManaged(t *api.Table) bool {
+	return t.TableType != api.VirtualView && !strings.EqualFold(t.Parameters[paramExternal], "TRUE")
+}
+
+func (s *Session) deleteManagedData(ctx context.Context, t *api.Table) {
+	if !isManaged(t) || tableLocation(t) == "" {
+		return
+	}
+	st, err := storage.Open(ctx, tableLocation(t))
+	if err != nil {
+		return
+	}
+	objs, err := st.List(ctx, "")
+	if err != nil {
+		return
+	}
+	for _, o := range objs {
+		_ = st.Delete(ctx, o.Key)
+	}
+}
+
+// tableColumns returns the table's full column list: data columns, then
+// partition keys, with their logical types.
+func tableColumns(t *api.Table) ([]parquetio.Column, int, error) {
+	var cols []parquetio.Column
+	var data []api.Column
+	if t.StorageDescriptor != nil {
+		data = t.StorageDescriptor.Columns
+	}
+	for _, c := range append(append([]api.Column(nil), data...), t.PartitionKeys...) {
+		typ, err := types.ParseGlue(c.Type)
+		if err != nil {
+			return nil, 0, lferr.Wrap(lferr.InvalidInput, err, "table %s column %s: %v", t.Name, c.Name, err)
+		}
+		cols = append(cols, parquetio.Column{Name: c.Name, T: typ})
+	}
+	return cols, len(data), nil
+}
+
+func (s *Session) createTable(ctx context.Context, st *planner.CreateTable) (*Rows, error) {
+	dbName := s.dbName(st.Database)
+	db, err := s.client.GetDatabase(ctx, dbName)
+	if err != nil {
+		return nil, err
+	}
+	if existing, err := s.client.GetTable(ctx, dbName, st.Name); err == nil && existing != nil {
+		if st.IfNotExists {
+			return messageRows(fmt.Sprintf("table %s.%s already exists", dbName, strings.ToLower(st.Name))), nil
+		}
+		return nil, lferr.New(lferr.AlreadyExists, "Table %s already exists in database %s", strings.ToLower(st.Name), dbName)
+	} else if err != nil && lferr.CodeOf(err) != lferr.EntityNotFound {
+		return nil, err
+	}
+	loc := st.Location
+	if loc == "" {
+		if st.External {
+			return nil, lferr.New(lferr.InvalidInput, "CREATE EXTERNAL TABLE needs a LOCATION")
+		}
+		base := db.LocationUri
+		if base == "" {
+			return nil, lferr.New(lferr.InvalidInput, "database %s has no location; give the table a LOCATION", dbName)
+		}
+		if !strings.HasSuffix(base, "/") {
+			base += "/"
+		}
+		loc = base + strings.ToLower(st.Name) + "/"
+	}
+	loc = normalizeLocation(loc)
+	params := map[string]string{paramClassification: "parquet"}
+	for k, v := range st.Properties {
+		params[k] = v
+	}
+	if st.External {
+		params[paramExternal] = "TRUE"
+	}
+	in := api.TableInput{
+		Name:          st.Name,
+		TableType:     api.ExternalTable,
+		Parameters:    params,
+		PartitionKeys: st.PartitionKeys,
+		StorageDescriptor: &api.StorageDescriptor{
+			Columns:      st.Columns,
+			Location:     loc,
+			InputFormat:  "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+			OutputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+			SerdeInfo:    &api.SerDeInfo{SerializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+		},
+	}
+	var partitions []api.PartitionInput
+	if st.InferSchema {
+		cols, keys, parts, err := inferSchema(ctx, loc)
+		if err != nil {
+			return nil, err
+		}
+		in.StorageDescriptor.Columns, in.PartitionKeys, partitions = cols, keys, parts
+	}
+	if st.AsSelect != nil {
+		in.StorageDescriptor.Columns = nil
+		for _, c := range st.AsSelect.Columns {
+			in.StorageDescriptor.Columns = append(in.StorageDescriptor.Columns, api.Column{Name: c.Name, Type: c.T.GlueName()})
+		}
+	}
+	if err := s.client.CreateTable(ctx, dbName, in); err != nil {
+		return nil, err
+	}
+	if len(partitions) > 0 {
+		if err := s.client.BatchCreatePartition(ctx, dbName, st.Name, partitions); err != nil {
+			_ = s.client.DeleteTable(ctx, dbName, st.Name)
+			return nil, err
+		}
+	}
+	msg := fmt.Sprintf("created table %s.%s", dbName, strings.ToLower(st.Name))
+	if st.AsSelect != nil {
+		t, err := s.client.GetTable(ctx, dbName, st.Name)
+		if err != nil {
+			return nil, err
+		}
+		n, err := s.writeQuery(ctx, t, st.AsSelect.Plan)
+		if err != nil {
+			// CREATE TABLE AS is all or nothing.
+			_ = s.client.DeleteTable(ctx, dbName, st.Name)
+			return nil, err
+		}
+		msg += fmt.Sprintf(" with %d rows", n)
+	}
+	return messageRows(msg), nil
+}
+
+// normalizeLocation turns a plain absolute path into a file:// URI and makes
+// sure a location ends with '/'.
+func normalizeLocation(loc string) string {
+	if strings.HasPrefix(loc, "/") {
+		loc = "file://" + loc
+	}
+	if !strings.HasSuffix(loc, "/") {
+		loc += "/"
+	}
+	return loc
+}
+
+func (s *Session) createView(ctx context.Context, st *planner.CreateView) (*Rows, error) {
+	dbName := s.dbName(st.Database)
+	in := api.TableInput{Name: st.Name, TableType: api.VirtualView, ViewOriginalText: st.SQL, ViewExpandedText: st.SQL}
+	existing, err := s.client.GetTable(ctx, dbName, st.Name)
+	switch {
+	case err == nil && existing != nil:
+		if !st.OrReplace {
+			return nil, lferr.New(lferr.AlreadyExists, "Table %s already exists in database %s", strings.ToLower(st.Name), dbName)
+		}
+		if existing.TableType != api.VirtualView {
+			return nil, lferr.New(lferr.InvalidInput, "%s.%s is a table, not a view", dbName, strings.ToLower(st.Name))
+		}
+		err = s.client.UpdateTable(ctx, dbName, in)
+	case lferr.CodeOf(err) == lferr.EntityNotFound:
+		err = s.client.CreateTable(ctx, dbName, in)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return messageRows(fmt.Sprintf("created view %s.%s", dbName, strings.ToLower(st.Name))), nil
+}
+
+func (s *Session) dropTable(ctx context.Context, db, name string, ifExists, view bool) (*Rows, error) {
+	dbName := s.dbName(db)
+	what := "table"
+	if view {
+		what = "view"
+	}
+	t, err := s.client.GetTable(ctx, dbName, name)
+	if err != nil {
+		if ifExists && lferr.CodeOf(err) == lferr.EntityNotFound {
+			return messageRows(fmt.Sprintf("%s %s.%s does not exist", what, dbName, strings.ToLower(name))), nil
+		}
+		return nil, err
+	}
+	if view != (t.TableType == api.VirtualView) {
+		if view {
+			return nil, lferr.New(lferr.InvalidInput, "%s.%s is a table, not a view: use DROP TABLE", dbName, t.Name)
+		}
+		return nil, lferr.New(lferr.InvalidInput, "%s.%s is a view: use DROP VIEW", dbName, t.Name)
+	}
+	if err := s.client.DeleteTable(ctx, dbName, name); err != nil {
+		return nil, err
+	}
+	s.deleteManagedData(ctx, t)
+	return messageRows(fmt.Sprintf("dropped %s %s.%s", what, dbName, t.Name)), nil
+}

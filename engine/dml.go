@@ -1,0 +1,397 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/sluicedb/sluice/authz/api"
+	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/exec"
+	"github.com/sluicedb/sluice/planner"
+	"github.com/sluicedb/sluice/planner/plan"
+	"github.com/sluicedb/sluice/planner/types"
+	"github.com/sluicedb/sluice/storage"
+	"github.com/sluicedb/sluice/storage/parquetio"
+)
+
+// dataFileName names a new data file: time-ordered, unique.
+func dataFileName() string {
+	return fmt.Sprintf("part-%s-%s.parquet", time.Now().UTC().Format("20060102T150405.000000"), newID()[:12])
+}
+
+func (s *Session) insert(ctx context.Context, st *planner.Insert) (*Rows, error) {
+	if len(st.Table.PartitionKeys) > 0 {
+		return nil, lferr.New(lferr.Unsupported, "INSERT into partitioned table %s.%s is not supported yet", st.Table.DatabaseName, st.Table.Name)
+	}
+	n, err := s.writeQuery(ctx, st.Table, st.Source)
+	if err != nil {
+		return nil, err
+	}
+	return &Rows{Affected: n, Message: fmt.Sprintf("%d rows inserted", n)}, nil
+}
+
+// writeQuery runs src and writes its rows as one new Parquet file under the
+// table's location. The file appears atomically when complete, so a failed
+// statement leaves the table as it was.
+func (s *Session) writeQuery(ctx context.Context, t *api.Table, src plan.Node) (int64, error) {
+	cols, _, err := tableColumns(t)
+	if err != nil {
+		return 0, err
+	}
+	if got := len(src.Schema()); got != len(cols) {
+		return 0, lferr.AssertionFailedf("insert source has %d columns, table %s has %d", got, t.Name, len(cols))
+	}
+	env := s.newEnv(ctx)
+	op, err := exec.Build(src, env)
+	if err != nil {
+		return 0, err
+	}
+	st, err := storage.Open(ctx, tableLocation(t))
+	if err != nil {
+		op.Close()
+		return 0, err
+	}
+	var w *parquetio.Writer
+	ts := make([]types.T, len(cols))
+	for i, c := range cols {
+		ts[i] = c.T
+	}
+	schema, err := batchSchema(cols)
+	if err != nil {
+		op.Close()
+		return 0, err
+	}
+	var rows int64
+	err = exec.Run(ctx, op, func(b *exec.Batch) error {
+		if b.Len() == 0 {
+			return nil
+		}
+		if w == nil {
+			name := dataFileName()
+			out, err := st.Create(ctx, name)
+			if err != nil {
+				return err
+			}
+			if w, err = parquetio.NewWriter(out, name, cols, parquetio.WriterOptions{}); err != nil {
+				return err
+			}
+		}
+		arrs, n, err := exec.Densify(env.Alloc, b, ts)
+		if err != nil {
+			return err
+		}
+		rec := array.NewRecordBatch(schema, arrs, int64(n))
+		for _, a := range arrs {
+			a.Release()
+		}
+		defer rec.Release()
+		rows += int64(n)
+		return w.Write(rec)
+	})
+	if err != nil {
+		if w != nil {
+			_ = w.Abort()
+		}
+		return 0, err
+	}
+	if w != nil {
+		if err := w.Commit(); err != nil {
+			return 0, err
+		}
+	}
+	return rows, nil
+}
+
+func batchSchema(cols []parquetio.Column) (*arrow.Schema, error) {
+	fields := make([]arrow.Field, len(cols))
+	for i, c := range cols {
+		fields[i] = arrow.Field{Name: c.Name, Type: c.T.Arrow(), Nullable: true}
+	}
+	return arrow.NewSchema(fields, nil), nil
+}
+
+// rewrite implements DELETE (set == nil) and UPDATE by copy-on-write: every
+// data file with at least one affected row is rewritten without (or with
+// updated) those rows; untouched files stay. New files are committed before
+// old ones are removed.
+func (s *Session) rewrite(ctx context.Context, t *api.Table, where plan.Expr, set map[int]plan.Expr) (*Rows, error) {
+	if len(t.PartitionKeys) > 0 {
+		return nil, lferr.New(lferr.Unsupported, "DELETE/UPDATE on partitioned table %s.%s is not supported yet", t.DatabaseName, t.Name)
+	}
+	cols, _, err := tableColumns(t)
+	if err != nil {
+		return nil, err
+	}
+	ts := make([]types.T, len(cols))
+	for i, c := range cols {
+		ts[i] = c.T
+	}
+	schema, err := batchSchema(cols)
+	if err != nil {
+		return nil, err
+	}
+	env := s.newEnv(ctx)
+	var pred exec.Evaluator
+	if where != nil {
+		if pred, err = exec.CompileExpr(where, env); err != nil {
+			return nil, err
+		}
+	}
+	setters := make([]exec.Evaluator, len(cols))
+	for i, e := range set {
+		if i < 0 || i >= len(cols) {
+			return nil, lferr.AssertionFailedf("update column %d out of range", i)
+		}
+		if setters[i], err = exec.CompileExpr(e, env); err != nil {
+			return nil, err
+		}
+	}
+	st, err := storage.Open(ctx, tableLocation(t))
+	if err != nil {
+		return nil, err
+	}
+	objs, err := st.List(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	var affected int64
+	var replaced []string
+	var written []string
+	abort := func() {
+		for _, k := range written {
+			_ = st.Delete(ctx, k)
+		}
+	}
+	for _, o := range objs {
+		if !strings.HasSuffix(o.Key, ".parquet") {
+			continue
+		}
+		n, newKey, err := s.rewriteFile(ctx, st, o.Key, cols, ts, schema, pred, setters, env)
+		if err != nil {
+			abort()
+			return nil, err
+		}
+		if n > 0 {
+			affected += n
+			replaced = append(replaced, o.Key)
+			if newKey != "" {
+				written = append(written, newKey)
+			}
+		}
+	}
+	for _, k := range replaced {
+		if err := st.Delete(ctx, k); err != nil {
+			return nil, lferr.Wrap(lferr.StorageError, err, "rewrite of %s.%s: removing old file %s: %v", t.DatabaseName, t.Name, k, err)
+		}
+	}
+	verb := "deleted"
+	if set != nil {
+		verb = "updated"
+	}
+	return &Rows{Affected: affected, Message: fmt.Sprintf("%d rows %s", affected, verb)}, nil
+}
+
+// rewriteFile rewrites one file if any row matches; it returns the number of
+// affected rows and the key of the new file ("" if none was needed or all
+// rows were deleted).
+func (s *Session) rewriteFile(ctx context.Context, st storage.Store, key string, cols []parquetio.Column, ts []types.T,
+	schema *arrow.Schema, pred exec.Evaluator, setters []exec.Evaluator, env *exec.Env) (int64, string, error) {
+	f, err := parquetio.OpenObject(ctx, st, key, env.Alloc)
+	if err != nil {
+		return 0, "", err
+	}
+	defer f.Close()
+	// First pass: does any row match? Most files of a selective DELETE are
+	// untouched, and must not be rewritten.
+	matches, err := countMatches(ctx, f, cols, pred)
+	if err != nil || matches == 0 {
+		return 0, "", err
+	}
+	r, err := f.NewReader(ctx, parquetio.ReadOptions{Columns: cols})
+	if err != nil {
+		return 0, "", err
+	}
+	defer r.Close()
+	name := dataFileName()
+	out, err := st.Create(ctx, name)
+	if err != nil {
+		return 0, "", err
+	}
+	w, err := parquetio.NewWriter(out, name, cols, parquetio.WriterOptions{})
+	if err != nil {
+		return 0, "", err
+	}
+	kept := int64(0)
+	for {
+		rec, err := r.Next()
+		if err != nil {
+			w.Abort()
+			return 0, "", err
+		}
+		if rec == nil {
+			break
+		}
+		b := &exec.Batch{Cols: rec.Columns(), N: int(rec.NumRows())}
+		hit, err := matchMask(b, pred)
+		if err != nil {
+			w.Abort()
+			return 0, "", err
+		}
+		var outRec arrow.RecordBatch
+		if setters == nil || !hasSetter(setters) {
+			// DELETE: keep the rows that do not match.
+			var sel []int32
+			for i := 0; i < b.N; i++ {
+				if !hit[i] {
+					sel = append(sel, int32(i))
+				}
+			}
+			if len(sel) == 0 {
+				continue
+			}
+			b.Sel = sel
+			arrs, n, err := exec.Densify(env.Alloc, b, ts)
+			if err != nil {
+				w.Abort()
+				return 0, "", err
+			}
+			outRec = array.NewRecordBatch(schema, arrs, int64(n))
+			releaseAll(arrs)
+		} else {
+			arrs, err := updateBatch(env, b, ts, setters, hit)
+			if err != nil {
+				w.Abort()
+				return 0, "", err
+			}
+			outRec = array.NewRecordBatch(schema, arrs, int64(b.N))
+			releaseAll(arrs)
+		}
+		kept += outRec.NumRows()
+		err = w.Write(outRec)
+		outRec.Release()
+		if err != nil {
+			w.Abort()
+			return 0, "", err
+		}
+	}
+	if kept == 0 {
+		_ = w.Abort()
+		return matches, "", nil
+	}
+	if err := w.Commit(); err != nil {
+		return 0, "", err
+	}
+	return matches, name, nil
+}
+
+func hasSetter(setters []exec.Evaluator) bool {
+	for _, s := range setters {
+		if s != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func releaseAll(as []arrow.Array) {
+	for _, a := range as {
+		if a != nil {
+			a.Release()
+		}
+	}
+}
+
+func countMatches(ctx context.Context, f *parquetio.File, cols []parquetio.Column, pred exec.Evaluator) (int64, error) {
+	if pred == nil {
+		return f.NumRows(), nil
+	}
+	r, err := f.NewReader(ctx, parquetio.ReadOptions{Columns: cols})
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	var n int64
+	for {
+		rec, err := r.Next()
+		if err != nil {
+			return 0, err
+		}
+		if rec == nil {
+			return n, nil
+		}
+		hit, err := matchMask(&exec.Batch{Cols: rec.Columns(), N: int(rec.NumRows())}, pred)
+		if err != nil {
+			return 0, err
+		}
+		for _, h := range hit {
+			if h {
+				n++
+			}
+		}
+	}
+}
+
+// matchMask evaluates pred (nil: all rows) to a per-row "is true" mask.
+func matchMask(b *exec.Batch, pred exec.Evaluator) ([]bool, error) {
+	hit := make([]bool, b.N)
+	if pred == nil {
+		for i := range hit {
+			hit[i] = true
+		}
+		return hit, nil
+	}
+	arr, err := pred.Eval(b)
+	if err != nil {
+		return nil, err
+	}
+	defer arr.Release()
+	bools, ok := arr.(*array.Boolean)
+	if !ok {
+		if arr.DataType().ID() == arrow.NULL {
+			return hit, nil
+		}
+		return nil, lferr.AssertionFailedf("WHERE evaluated to %s, not boolean", arr.DataType())
+	}
+	for i := 0; i < b.N; i++ {
+		hit[i] = bools.IsValid(i) && bools.Value(i)
+	}
+	return hit, nil
+}
+
+// updateBatch returns the batch's columns with the SET expressions applied
+// on the matching rows.
+func updateBatch(env *exec.Env, b *exec.Batch, ts []types.T, setters []exec.Evaluator, hit []bool) ([]arrow.Array, error) {
+	base, _, err := exec.Densify(env.Alloc, b, ts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]arrow.Array, len(ts))
+	for c, setter := range setters {
+		if setter == nil {
+			out[c] = base[c]
+			base[c] = nil
+			continue
+		}
+		nv, err := setter.Eval(b)
+		if err != nil {
+			releaseAll(base)
+			releaseAll(out)
+			return nil, err
+		}
+		merged, err := exec.Merge(env.Alloc, ts[c], hit, nv, base[c])
+		nv.Release()
+		if err != nil {
+			releaseAll(base)
+			releaseAll(out)
+			return nil, err
+		}
+		out[c] = merged
+	}
+	releaseAll(base)
+	return out, nil
+}
