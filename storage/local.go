@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sluicedb/sluice/authz/lferr"
 )
@@ -366,4 +367,40 @@ func (l *Local) Delete(ctx context.Context, key string) error {
 		return ioErr("deleting", l.uri, key, err)
 	}
 	return nil
+}
+
+// RemoveStaleTemp deletes temporary files (".tmp-*", from writers that were
+// neither committed nor aborted, e.g. after a crash) older than age, and
+// returns their keys. They are invisible to List either way; this only
+// reclaims space.
+func (l *Local) RemoveStaleTemp(ctx context.Context, age time.Duration, now time.Time) ([]string, error) {
+	root, err := l.openRoot()
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, ioErr("cleaning", l.uri, "", err)
+	}
+	defer root.Close()
+	var removed []string
+	err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // unreadable or escaping entries are not ours to clean
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		if d.IsDir() || !d.Type().IsRegular() || !strings.HasPrefix(path.Base(p), ".tmp-") {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil || now.Sub(info.ModTime()) < age {
+			return nil
+		}
+		if err := root.Remove(p); err == nil {
+			removed = append(removed, p)
+		}
+		return nil
+	})
+	return removed, err
 }

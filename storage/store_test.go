@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluicedb/sluice/authz/lferr"
 )
@@ -241,5 +242,30 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestLocalRemoveStaleTemp(t *testing.T) {
+	ctx := context.Background()
+	st, _ := NewLocal(t.TempDir())
+	w, err := st.Create(ctx, "d/x.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, "abandoned")
+	// Simulate a crash: the writer is never committed or aborted; its file
+	// handle is closed by process exit.
+	w.(*localWriter).f.Close()
+	put(t, st, "d/y.parquet", "kept")
+	now := time.Now()
+	if got, err := st.RemoveStaleTemp(ctx, time.Hour, now); err != nil || len(got) != 0 {
+		t.Fatalf("young temp file removed: %v %v", got, err)
+	}
+	got, err := st.RemoveStaleTemp(ctx, time.Hour, now.Add(2*time.Hour))
+	if err != nil || len(got) != 1 || !strings.HasPrefix(got[0], "d/.tmp-") {
+		t.Fatalf("stale temp: %v %v", got, err)
+	}
+	if k := keys(t, st, ""); !reflect.DeepEqual(k, []string{"d/y.parquet"}) {
+		t.Fatalf("after cleanup: %v", k)
 	}
 }
