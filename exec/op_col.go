@@ -211,6 +211,9 @@ type mcol struct {
 	sk    storeKind
 	n     int
 	nulls []bool // nulls[i]: row i is NULL
+	// mayNull is false while no NULL was ever appended, letting gathers
+	// skip the per-row NULL check (it is never reset to false).
+	mayNull bool
 	i64   []int64
 	f64   []float64
 	sdata []byte
@@ -260,6 +263,7 @@ func (v *mcol) str(i int) []byte { return v.sdata[v.soffs[i]:v.soffs[i+1]] }
 func (v *mcol) appendNull() {
 	v.n++
 	v.nulls = append(v.nulls, true)
+	v.mayNull = true
 	switch v.sk {
 	case sInt:
 		v.i64 = append(v.i64, 0)
@@ -289,6 +293,7 @@ func (v *mcol) appendRows(r *colReader, sel []int32) error {
 	v.nulls = opGrowBools(v.nulls, cnt)
 	nl := v.nulls[base:]
 	if r.hasNulls() {
+		v.mayNull = true
 		if sel == nil {
 			for j := 0; j < cnt; j++ {
 				nl[j] = r.isNull(j)
@@ -370,6 +375,7 @@ func (v *mcol) appendRows(r *colReader, sel []int32) error {
 func (v *mcol) appendFrom(o *mcol, i int) {
 	v.n++
 	v.nulls = append(v.nulls, o.nulls[i])
+	v.mayNull = v.mayNull || o.nulls[i]
 	switch v.sk {
 	case sInt:
 		v.i64 = append(v.i64, o.i64[i])
@@ -554,6 +560,14 @@ func (v *mcol) toArrow(mem memory.Allocator, idx []int32) arrow.Array {
 // noNullsAt reports whether none of the rows idx (all rows when nil) is
 // NULL or padding (< 0), so values can be copied without a validity bitmap.
 func (v *mcol) noNullsAt(idx []int32) bool {
+	if !v.mayNull {
+		for _, i := range idx {
+			if i < 0 {
+				return false
+			}
+		}
+		return true
+	}
 	if idx == nil {
 		for _, nl := range v.nulls[:v.n] {
 			if nl {

@@ -292,7 +292,10 @@ func (o *sortOp) sortPerm() []int32 {
 	perm := make([]int32, n)
 	// Fast path: one non-null integer key, sorted as (key, position) pairs
 	// so the comparator is two integer compares with no indirection.
-	if len(o.kv) == 1 && o.kv[0].sk == sInt && !slices.Contains(o.kv[0].nulls, true) {
+	if len(o.kv) == 1 && o.kv[0].sk == sInt && (!o.kv[0].mayNull || !slices.Contains(o.kv[0].nulls, true)) {
+		if n >= 1024 {
+			return radixSortPerm(o.kv[0].i64[:n], o.desc[0])
+		}
 		ps := make([]sortI64Pos, n)
 		ks := o.kv[0].i64
 		for i := range ps {
@@ -353,4 +356,53 @@ func (o *sortOp) Next() (*Batch, error) {
 func (o *sortOp) Close() error {
 	opReleaseAll(o.out)
 	return o.in.Close()
+}
+
+// radixSortPerm returns the stable sorted permutation of keys with an LSD
+// radix sort on bytes (passes whose byte is constant are skipped): linear
+// time, no comparator calls. DESC sorts the complemented keys, which keeps
+// ties in input order as stability requires.
+func radixSortPerm(keys []int64, desc bool) []int32 {
+	n := len(keys)
+	ks := make([]uint64, n)
+	var counts [8][256]int
+	for i, k := range keys {
+		u := uint64(k) ^ (1 << 63) // order-preserving map of signed to unsigned
+		if desc {
+			u = ^u
+		}
+		ks[i] = u
+		for d := 0; d < 8; d++ {
+			counts[d][byte(u>>(8*d))]++
+		}
+	}
+	idx := make([]int32, n)
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	tk := make([]uint64, n)
+	ti := make([]int32, n)
+	for d := 0; d < 8; d++ {
+		c := &counts[d]
+		shift := uint(8 * d)
+		if c[byte(ks[0]>>shift)] == n {
+			continue // every key has the same byte here
+		}
+		var off [256]int
+		sum := 0
+		for b := 0; b < 256; b++ {
+			off[b] = sum
+			sum += c[b]
+		}
+		for i, u := range ks {
+			b := byte(u >> shift)
+			p := off[b]
+			off[b]++
+			tk[p] = u
+			ti[p] = idx[i]
+		}
+		ks, tk = tk, ks
+		idx, ti = ti, idx
+	}
+	return idx
 }

@@ -76,11 +76,11 @@ func TestSortHandPicked(t *testing.T) {
 // boundary/compaction path) against a stable reference sort.
 func TestSortRandomMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	ts := []types.T{i64, f64, str, i64}
+	ts := []types.T{i64, f64, str, i64, i64}
 	var rows [][]any
-	const n = 20000
+	const n = 12000
 	for i := 0; i < n; i++ {
-		r := []any{rng.IntN(50), float64(rng.IntN(7)) / 2, string(rune('a' + rng.IntN(5))), i}
+		r := []any{rng.IntN(50), float64(rng.IntN(7)) / 2, string(rune('a' + rng.IntN(5))), i, int64(rng.IntN(1<<20)-1<<19) << (rng.IntN(3) * 20)}
 		if rng.IntN(10) == 0 {
 			r[0] = nil
 		}
@@ -94,6 +94,8 @@ func TestSortRandomMatchesReference(t *testing.T) {
 		{{Expr: cr(0, i64), Desc: true}},
 		{{Expr: cr(2, str), Desc: true}, {Expr: cr(1, f64)}},
 		{{Expr: cr(1, f64)}, {Expr: cr(0, i64), Desc: true}, {Expr: cr(2, str)}},
+		{{Expr: cr(4, i64)}}, // non-NULL integer key: the radix path
+		{{Expr: cr(4, i64), Desc: true}},
 	}
 	for _, keys := range keysets {
 		for _, limit := range []int64{-1, 0, 1, 10, 4097, 9000} {
@@ -102,14 +104,14 @@ func TestSortRandomMatchesReference(t *testing.T) {
 			for lo := 0; lo < n; lo += 3000 {
 				bs = append(bs, mkBatch(mem, ts, rows[lo:min(lo+3000, n)], nil))
 			}
-			op, err := newSortOp(&testSource{batches: bs}, []plan.Column{{T: i64}, {T: f64}, {T: str}, {T: i64}}, keys, limit, &Env{Alloc: mem})
+			op, err := newSortOp(&testSource{batches: bs}, []plan.Column{{T: i64}, {T: f64}, {T: str}, {T: i64}, {T: i64}}, keys, limit, &Env{Alloc: mem})
 			if err != nil {
 				t.Fatal(err)
 			}
 			got := rowStrings(collect(t, op, ts))
 			ref := make([][]types.Value, n)
 			for i, r := range rows {
-				ref[i] = []types.Value{tv(i64, r[0]), tv(f64, r[1]), tv(str, r[2]), tv(i64, r[3])}
+				ref[i] = []types.Value{tv(i64, r[0]), tv(f64, r[1]), tv(str, r[2]), tv(i64, r[3]), tv(i64, r[4])}
 			}
 			slices.SortStableFunc(ref, func(a, b []types.Value) int {
 				for _, k := range keys {
