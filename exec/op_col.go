@@ -214,10 +214,10 @@ type mcol struct {
 	// mayNull is false while no NULL was ever appended, letting gathers
 	// skip the per-row NULL check (it is never reset to false).
 	mayNull bool
-	i64   []int64
-	f64   []float64
-	sdata []byte
-	soffs []int64 // len n+1 when sk == sString
+	i64     []int64
+	f64     []float64
+	sdata   []byte
+	soffs   []int64 // len n+1 when sk == sString
 }
 
 func newMcol(t types.T) *mcol {
