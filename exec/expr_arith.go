@@ -336,20 +336,23 @@ func floatMod(a, b *evec, out *evec, cnt int, sel []int32) {
 }
 
 // finiteRows reports whether every live non-NULL result is finite. SQL has
-// no infinities, so an infinite result means the operation overflowed.
+// no infinities, so an infinite result means the operation overflowed. The
+// fast pass ORs (exponent + 1<<52): its sign bit is set only for an
+// all-ones exponent (Inf or NaN), with no floating-point dependency chain.
 func finiteRows(out *evec, cnt int, sel []int32) bool {
 	f := out.f
-	var acc float64
+	const expMask = 0x7ff0000000000000
+	var acc uint64
 	if sel == nil {
 		for _, x := range f[:cnt] {
-			acc += x - x // 0 for finite x, NaN otherwise
+			acc |= (math.Float64bits(x) & expMask) + 1<<52
 		}
 	} else {
 		for _, i := range sel {
-			acc += f[i] - f[i]
+			acc |= (math.Float64bits(f[i]) & expMask) + 1<<52
 		}
 	}
-	if acc == 0 {
+	if acc>>63 == 0 {
 		return true
 	}
 	bad := false

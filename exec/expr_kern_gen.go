@@ -17,6 +17,7 @@ func arithAddI64(x, y []int64, shape int, out []int64, n int, sel []int32) bool 
 	switch shape {
 	case 0:
 		if sel == nil {
+			x, y, out := x[:n], y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				r := x[i] + y[i]
 				out[i] = r
@@ -31,6 +32,7 @@ func arithAddI64(x, y []int64, shape int, out []int64, n int, sel []int32) bool 
 		}
 	case 1:
 		if sel == nil {
+			x, out := x[:n], out[:n]
 			for i := 0; i < n; i++ {
 				r := x[i] + cy
 				out[i] = r
@@ -45,6 +47,7 @@ func arithAddI64(x, y []int64, shape int, out []int64, n int, sel []int32) bool 
 		}
 	case 2:
 		if sel == nil {
+			y, out := y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				r := cx + y[i]
 				out[i] = r
@@ -75,6 +78,7 @@ func arithSubI64(x, y []int64, shape int, out []int64, n int, sel []int32) bool 
 	switch shape {
 	case 0:
 		if sel == nil {
+			x, y, out := x[:n], y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				r := x[i] - y[i]
 				out[i] = r
@@ -89,6 +93,7 @@ func arithSubI64(x, y []int64, shape int, out []int64, n int, sel []int32) bool 
 		}
 	case 1:
 		if sel == nil {
+			x, out := x[:n], out[:n]
 			for i := 0; i < n; i++ {
 				r := x[i] - cy
 				out[i] = r
@@ -103,6 +108,7 @@ func arithSubI64(x, y []int64, shape int, out []int64, n int, sel []int32) bool 
 		}
 	case 2:
 		if sel == nil {
+			y, out := y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				r := cx - y[i]
 				out[i] = r
@@ -133,6 +139,7 @@ func arithMulI64(x, y []int64, shape int, out []int64, n int, sel []int32) bool 
 	switch shape {
 	case 0:
 		if sel == nil {
+			x, y, out := x[:n], y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				a, b := x[i], y[i]
 				r := a * b
@@ -153,6 +160,7 @@ func arithMulI64(x, y []int64, shape int, out []int64, n int, sel []int32) bool 
 		}
 	case 1:
 		if sel == nil {
+			x, out := x[:n], out[:n]
 			for i := 0; i < n; i++ {
 				a, b := x[i], cy
 				r := a * b
@@ -173,6 +181,7 @@ func arithMulI64(x, y []int64, shape int, out []int64, n int, sel []int32) bool 
 		}
 	case 2:
 		if sel == nil {
+			y, out := y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				a, b := cx, y[i]
 				r := a * b
@@ -206,6 +215,7 @@ func arithAddF64(x, y []float64, shape int, out []float64, n int, sel []int32) {
 	switch shape {
 	case 0:
 		if sel == nil {
+			x, y, out := x[:n], y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				out[i] = x[i] + y[i]
 			}
@@ -216,6 +226,7 @@ func arithAddF64(x, y []float64, shape int, out []float64, n int, sel []int32) {
 		}
 	case 1:
 		if sel == nil {
+			x, out := x[:n], out[:n]
 			for i := 0; i < n; i++ {
 				out[i] = x[i] + cy
 			}
@@ -226,6 +237,7 @@ func arithAddF64(x, y []float64, shape int, out []float64, n int, sel []int32) {
 		}
 	case 2:
 		if sel == nil {
+			y, out := y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				out[i] = cx + y[i]
 			}
@@ -248,6 +260,7 @@ func arithSubF64(x, y []float64, shape int, out []float64, n int, sel []int32) {
 	switch shape {
 	case 0:
 		if sel == nil {
+			x, y, out := x[:n], y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				out[i] = x[i] - y[i]
 			}
@@ -258,6 +271,7 @@ func arithSubF64(x, y []float64, shape int, out []float64, n int, sel []int32) {
 		}
 	case 1:
 		if sel == nil {
+			x, out := x[:n], out[:n]
 			for i := 0; i < n; i++ {
 				out[i] = x[i] - cy
 			}
@@ -268,6 +282,7 @@ func arithSubF64(x, y []float64, shape int, out []float64, n int, sel []int32) {
 		}
 	case 2:
 		if sel == nil {
+			y, out := y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				out[i] = cx - y[i]
 			}
@@ -290,6 +305,7 @@ func arithMulF64(x, y []float64, shape int, out []float64, n int, sel []int32) {
 	switch shape {
 	case 0:
 		if sel == nil {
+			x, y, out := x[:n], y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				out[i] = x[i] * y[i]
 			}
@@ -300,6 +316,7 @@ func arithMulF64(x, y []float64, shape int, out []float64, n int, sel []int32) {
 		}
 	case 1:
 		if sel == nil {
+			x, out := x[:n], out[:n]
 			for i := 0; i < n; i++ {
 				out[i] = x[i] * cy
 			}
@@ -310,6 +327,7 @@ func arithMulF64(x, y []float64, shape int, out []float64, n int, sel []int32) {
 		}
 	case 2:
 		if sel == nil {
+			y, out := y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				out[i] = cx * y[i]
 			}
@@ -333,6 +351,7 @@ func arithDivF64(x, y []float64, shape int, out []float64, nulls []bool, n int, 
 	switch shape {
 	case 0:
 		if sel == nil {
+			x, y, out := x[:n], y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				d := y[i]
 				if d == 0 {
@@ -355,6 +374,7 @@ func arithDivF64(x, y []float64, shape int, out []float64, nulls []bool, n int, 
 		}
 	case 1:
 		if sel == nil {
+			x, out := x[:n], out[:n]
 			for i := 0; i < n; i++ {
 				d := cy
 				if d == 0 {
@@ -377,6 +397,7 @@ func arithDivF64(x, y []float64, shape int, out []float64, nulls []bool, n int, 
 		}
 	case 2:
 		if sel == nil {
+			y, out := y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				d := y[i]
 				if d == 0 {
@@ -408,6 +429,7 @@ func cmpOrdered[T int64 | float64](op cmpOp, x, y []T, shape int, out []bool, n 
 		switch op {
 		case cmpEq:
 			if sel == nil {
+				x, out := x[:n], out[:n]
 				for i := 0; i < n; i++ {
 					out[i] = x[i] == c
 				}
@@ -418,6 +440,7 @@ func cmpOrdered[T int64 | float64](op cmpOp, x, y []T, shape int, out []bool, n 
 			}
 		case cmpNe:
 			if sel == nil {
+				x, out := x[:n], out[:n]
 				for i := 0; i < n; i++ {
 					out[i] = x[i] != c
 				}
@@ -428,6 +451,7 @@ func cmpOrdered[T int64 | float64](op cmpOp, x, y []T, shape int, out []bool, n 
 			}
 		case cmpLt:
 			if sel == nil {
+				x, out := x[:n], out[:n]
 				for i := 0; i < n; i++ {
 					out[i] = x[i] < c
 				}
@@ -438,6 +462,7 @@ func cmpOrdered[T int64 | float64](op cmpOp, x, y []T, shape int, out []bool, n 
 			}
 		case cmpLe:
 			if sel == nil {
+				x, out := x[:n], out[:n]
 				for i := 0; i < n; i++ {
 					out[i] = x[i] <= c
 				}
@@ -448,6 +473,7 @@ func cmpOrdered[T int64 | float64](op cmpOp, x, y []T, shape int, out []bool, n 
 			}
 		case cmpGt:
 			if sel == nil {
+				x, out := x[:n], out[:n]
 				for i := 0; i < n; i++ {
 					out[i] = x[i] > c
 				}
@@ -458,6 +484,7 @@ func cmpOrdered[T int64 | float64](op cmpOp, x, y []T, shape int, out []bool, n 
 			}
 		case cmpGe:
 			if sel == nil {
+				x, out := x[:n], out[:n]
 				for i := 0; i < n; i++ {
 					out[i] = x[i] >= c
 				}
@@ -472,6 +499,7 @@ func cmpOrdered[T int64 | float64](op cmpOp, x, y []T, shape int, out []bool, n 
 	switch op {
 	case cmpEq:
 		if sel == nil {
+			x, y, out := x[:n], y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				out[i] = x[i] == y[i]
 			}
@@ -482,6 +510,7 @@ func cmpOrdered[T int64 | float64](op cmpOp, x, y []T, shape int, out []bool, n 
 		}
 	case cmpNe:
 		if sel == nil {
+			x, y, out := x[:n], y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				out[i] = x[i] != y[i]
 			}
@@ -492,6 +521,7 @@ func cmpOrdered[T int64 | float64](op cmpOp, x, y []T, shape int, out []bool, n 
 		}
 	case cmpLt:
 		if sel == nil {
+			x, y, out := x[:n], y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				out[i] = x[i] < y[i]
 			}
@@ -502,6 +532,7 @@ func cmpOrdered[T int64 | float64](op cmpOp, x, y []T, shape int, out []bool, n 
 		}
 	case cmpLe:
 		if sel == nil {
+			x, y, out := x[:n], y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				out[i] = x[i] <= y[i]
 			}
@@ -512,6 +543,7 @@ func cmpOrdered[T int64 | float64](op cmpOp, x, y []T, shape int, out []bool, n 
 		}
 	case cmpGt:
 		if sel == nil {
+			x, y, out := x[:n], y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				out[i] = x[i] > y[i]
 			}
@@ -522,6 +554,7 @@ func cmpOrdered[T int64 | float64](op cmpOp, x, y []T, shape int, out []bool, n 
 		}
 	case cmpGe:
 		if sel == nil {
+			x, y, out := x[:n], y[:n], out[:n]
 			for i := 0; i < n; i++ {
 				out[i] = x[i] >= y[i]
 			}

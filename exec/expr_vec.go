@@ -529,14 +529,7 @@ func toArrow(v *evec, n int, t types.T, sel []int32) (arrow.Array, error) {
 		}
 		data = array.NewData(t.Arrow(), n, []*memory.Buffer{nullBuf, memory.NewBufferBytes(bits)}, nil, nullN, 0)
 	case types.Int64, types.Timestamp:
-		out := make([]int64, n)
-		if v.c {
-			for i := range out {
-				out[i] = v.i[0]
-			}
-		} else {
-			copy(out, v.i[:n])
-		}
+		out := takeI64(v, n)
 		data = array.NewData(t.Arrow(), n, []*memory.Buffer{nullBuf, memory.NewBufferBytes(arrow.Int64Traits.CastToBytes(out))}, nil, nullN, 0)
 	case types.Date:
 		out := make([]arrow.Date32, n)
@@ -551,14 +544,7 @@ func toArrow(v *evec, n int, t types.T, sel []int32) (arrow.Array, error) {
 		}
 		data = array.NewData(t.Arrow(), n, []*memory.Buffer{nullBuf, memory.NewBufferBytes(arrow.Date32Traits.CastToBytes(out))}, nil, nullN, 0)
 	case types.Float64, types.Decimal:
-		out := make([]float64, n)
-		if v.c {
-			for i := range out {
-				out[i] = v.f[0]
-			}
-		} else {
-			copy(out, v.f[:n])
-		}
+		out := takeF64(v, n)
 		data = array.NewData(t.Arrow(), n, []*memory.Buffer{nullBuf, memory.NewBufferBytes(arrow.Float64Traits.CastToBytes(out))}, nil, nullN, 0)
 	case types.String:
 		var off []int32
@@ -613,4 +599,41 @@ func buildValidity(v *evec, n int) (*memory.Buffer, int) {
 		return nil, 0
 	}
 	return memory.NewBufferBytes(bits), nullN
+}
+
+// takeI64 returns the n values of v as a slice the result array can own:
+// the node's own buffer when it has one (the node allocates a fresh one on
+// its next eval), else a copy. Arrow views and constants are copied.
+func takeI64(v *evec, n int) []int64 {
+	if !v.c && n > 0 && len(v.ownI) >= n && len(v.i) >= n && &v.i[0] == &v.ownI[0] {
+		out := v.i[:n:n]
+		v.i, v.ownI = nil, nil
+		return out
+	}
+	out := make([]int64, n)
+	if v.c {
+		for i := range out {
+			out[i] = v.i[0]
+		}
+	} else {
+		copy(out, v.i[:n])
+	}
+	return out
+}
+
+func takeF64(v *evec, n int) []float64 {
+	if !v.c && n > 0 && len(v.ownF) >= n && len(v.f) >= n && &v.f[0] == &v.ownF[0] {
+		out := v.f[:n:n]
+		v.f, v.ownF = nil, nil
+		return out
+	}
+	out := make([]float64, n)
+	if v.c {
+		for i := range out {
+			out[i] = v.f[0]
+		}
+	} else {
+		copy(out, v.f[:n])
+	}
+	return out
 }
