@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sluicedb/sluice/authz/lferr"
@@ -55,8 +59,12 @@ type Options struct {
 	Timeout time.Duration
 	// Output, when set, receives one line per file and the final summary line.
 	Output io.Writer
-	// Progress, when set, is called after every executed record.
+	// Progress, when set, is called after every executed record (never
+	// concurrently, even with Parallel > 1).
 	Progress func(Progress)
+	// Parallel is how many files run at once, each on its own database;
+	// default 1. Output stays in file order.
+	Parallel int
 }
 
 func (o Options) withDefaults() Options {
@@ -69,6 +77,9 @@ func (o Options) withDefaults() Options {
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
+	if o.Parallel <= 0 {
+		o.Parallel = 1
+	}
 	return o
 }
 
@@ -77,6 +88,10 @@ type Progress struct {
 	File           string
 	Record, Total  int // records handled so far / records in the file
 	Passed, Failed int
+}
+
+func (p Progress) String() string {
+	return fmt.Sprintf("%s: record %d/%d, %d passed, %d failed", p.File, p.Record, p.Total, p.Passed, p.Failed)
 }
 
 // FailureKind classifies a failed record.
@@ -195,22 +210,69 @@ type Summary struct {
 // Line is the closing line CI reads: "N passed, M failed".
 func (s Summary) Line() string { return fmt.Sprintf("%d passed, %d failed", s.Passed, s.Failed) }
 
-// Run scores every file, each against a fresh database from open. It keeps
-// going after failures and bad files; the error is non-nil when ctx was
-// cancelled (the summary then covers what ran), or when some file could not
-// be read, parsed in full or given a database (those are also in the
-// FileResults and counted as one failure each).
+// Run scores every file, each against a fresh database from open. A path
+// that is a directory stands for every *.test file under it, in lexical
+// order. Run keeps going after failures and bad files; the error is non-nil
+// when ctx was cancelled (the summary then covers what ran), or when some
+// file could not be read, parsed in full or given a database (those are
+// also in the FileResults and counted as one failure each).
 func Run(ctx context.Context, open Opener, files []string, opts Options) (Summary, error) {
 	opts = opts.withDefaults()
 	start := time.Now()
 	var sum Summary
+	files, err := ExpandPaths(files)
+	if err != nil {
+		return sum, err
+	}
+	if opts.Progress != nil && opts.Parallel > 1 {
+		var mu sync.Mutex
+		progress := opts.Progress
+		opts.Progress = func(p Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			progress(p)
+		}
+	}
+	// Files run on opts.Parallel workers; results are reported in file
+	// order, each as soon as it and all files before it are done.
+	results := make([]FileResult, len(files))
+	done := make([]chan struct{}, len(files))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < opts.Parallel; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = runPath(ctx, open, files[i], opts)
+				close(done[i])
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for i := range files {
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	var errs []error
-	for _, file := range files {
-		if err := ctx.Err(); err != nil {
-			errs = append(errs, err)
+	for i := range files {
+		select {
+		case <-done[i]:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			errs = append(errs, ctx.Err())
 			break
 		}
-		fr := runPath(ctx, open, file, opts)
+		fr := results[i]
 		sum.Files = append(sum.Files, fr)
 		sum.Passed += fr.Passed
 		sum.Failed += fr.Failed
@@ -231,11 +293,39 @@ func Run(ctx context.Context, open Opener, files []string, opts Options) (Summar
 			}
 		}
 	}
+	wg.Wait()
 	sum.Duration = time.Since(start)
 	if opts.Output != nil {
 		fmt.Fprintln(opts.Output, sum.Line())
 	}
 	return sum, errors.Join(errs...)
+}
+
+// ExpandPaths replaces each directory in paths by the *.test files under
+// it, sorted; other paths are kept as given (a missing file is reported
+// when it is run).
+func ExpandPaths(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil || !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(q, ".test") {
+				found = append(found, q)
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(found)
+		out = append(out, found...)
+	}
+	return out, nil
 }
 
 func runPath(ctx context.Context, open Opener, file string, opts Options) FileResult {

@@ -413,3 +413,72 @@ func TestReplayCorpusFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestRunParallelAndDirectories: a directory expands to its *.test files in
+// order, files run concurrently on separate databases, and the report keeps
+// file order and equals the sequential one apart from timings.
+func TestRunParallelAndDirectories(t *testing.T) {
+	dir := t.TempDir()
+	var want []string
+	for i := 0; i < 6; i++ {
+		name := filepath.Join(dir, fmt.Sprintf("f%d.test", i))
+		want = append(want, name)
+		// Each file creates its table once: a shared database would fail.
+		script := fmt.Sprintf("statement ok\nCREATE\n\nquery I\nSELECT %d\n----\n%d\n", i, i%4)
+		if err := os.WriteFile(name, []byte(script), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte("not a script"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ExpandPaths([]string{dir})
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("ExpandPaths = %v, %v; want %v", got, err, want)
+	}
+	open := func(ctx context.Context) (DB, io.Closer, error) {
+		created := false
+		return ExecFunc(func(ctx context.Context, sql string) (Result, error) {
+			if sql == "CREATE" {
+				if created {
+					return Result{}, errors.New("not a fresh database")
+				}
+				created = true
+				return Result{}, nil
+			}
+			var n int64
+			fmt.Sscanf(sql, "SELECT %d", &n)
+			time.Sleep(time.Duration(6-n) * time.Millisecond) // later files finish first
+			return ints(1, n), nil
+		}), nil, nil
+	}
+	timing := regexp.MustCompile(` in \d+\.\d\ds$`)
+	report := func(parallel int) (Summary, []string) {
+		var out bytes.Buffer
+		var calls int
+		sum, err := Run(context.Background(), open, []string{dir}, Options{Output: &out, Parallel: parallel, Progress: func(Progress) { calls++ }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls != 12 {
+			t.Errorf("parallel %d: %d progress calls, want 12", parallel, calls)
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		for i := range lines {
+			lines[i] = timing.ReplaceAllString(lines[i], "")
+		}
+		return sum, lines
+	}
+	seqSum, seq := report(1)
+	parSum, par := report(3)
+	if fmt.Sprint(seq) != fmt.Sprint(par) {
+		t.Errorf("parallel report differs:\n%s\nvs\n%s", strings.Join(seq, "\n"), strings.Join(par, "\n"))
+	}
+	// Files 4 and 5 expect i%4 = 0 and 1, not 4 and 5.
+	if seqSum.Passed != 10 || seqSum.Failed != 2 || parSum.Passed != 10 || parSum.Failed != 2 || seq[len(seq)-1] != "10 passed, 2 failed" {
+		t.Errorf("summaries %+v / %+v, last line %q", seqSum, parSum, seq[len(seq)-1])
+	}
+	if s := (Progress{File: "a.test", Record: 3, Total: 9, Passed: 2, Failed: 1}).String(); s != "a.test: record 3/9, 2 passed, 1 failed" {
+		t.Errorf("Progress.String() = %q", s)
+	}
+}
