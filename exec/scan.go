@@ -66,10 +66,13 @@ type scanUnit struct {
 
 func newScanOp(n *plan.Scan, env *Env) (Operator, error) {
 	o := &scanOp{node: n, env: env, mem: env.allocator()}
-	if len(n.Columns) == 0 {
-		return nil, lferr.AssertionFailedf("scan of %s.%s with no columns", n.Database, n.Table)
-	}
 	if n.Secure != nil {
+		// Rule 9: a protected table is never counted from file metadata. A
+		// secure scan always reads the authorized columns; one that reads no
+		// file column at all is a planner bug, refused rather than answered.
+		if cols, _ := o.fileCols(); len(cols) == 0 {
+			return nil, lferr.AssertionFailedf("secure scan of %s.%s reads no file column", n.Database, n.Table)
+		}
 		s, err := newSecureScan(n, env)
 		if err != nil {
 			return nil, err

@@ -375,3 +375,23 @@ func TestSecureScanMaskSeesNulledCells(t *testing.T) {
 	}
 	equalStrings(t, "mask after nulling", rowStrings(rows), []string{"10|10", "NULL|NULL", "30|30", "NULL|NULL"})
 }
+
+func TestScanNoColumnsCountsRows(t *testing.T) {
+	loc, rows := scanTable(t)
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	agg := aggNode(&plan.Scan{Table: "t", Location: loc}, nil, []plan.AggCall{{Func: "count_star", T: i64}})
+	got, err := CollectPlan(context.Background(), agg, &Env{Alloc: mem, Storage: uriResolver{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0][0].I != int64(len(rows)) {
+		t.Fatalf("count(*) = %v, want %d", got[0][0], len(rows))
+	}
+	// Under a policy the same scan is refused (rule 9: no metadata answers).
+	_, err = Build(&plan.Scan{Table: "t", Location: loc, Columns: []plan.ScanColumn{{Name: "p", T: i64, PartitionKey: true}},
+		Secure: &plan.SecureScan{OutputCols: []int{0}}}, &Env{Storage: uriResolver{}})
+	if err == nil {
+		t.Fatal("a secure scan reading no file column was accepted")
+	}
+}
