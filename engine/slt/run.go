@@ -150,7 +150,7 @@ func (f Failure) String() string {
 	if f.Err != nil {
 		fmt.Fprintf(&b, "    error: %v\n", f.Err)
 	}
-	if f.Expected != nil || f.Kind == WrongResult {
+	if f.Expected != nil || f.Got != nil {
 		b.WriteString("    expected:\n")
 		b.WriteString(indent(clip(f.Expected), "      "))
 		b.WriteString("    got:\n")
@@ -181,13 +181,22 @@ type FileResult struct {
 	Failed      int // includes ParseErrors, Timeouts and a BadScript failure
 	ParseErrors int // records the engine failed to parse (lferr.SyntaxError)
 	Timeouts    int
-	Skipped     int // records excluded by skipif/onlyif or after a halt
-	Halted      bool
-	Duration    time.Duration
-	Failures    []Failure // the first Options.MaxFailures failures
+	// ByKind counts failures per kind (a BadScript counts here too).
+	ByKind   map[FailureKind]int
+	Skipped  int // records excluded by skipif/onlyif or after a halt
+	Halted   bool
+	Duration time.Duration
+	Failures []Failure // the first Options.MaxFailures failures
 	// Err is why the file could not be run in full: unreadable, malformed
 	// from some record on (a *ScriptError), or no database.
 	Err error
+}
+
+func (r *FileResult) count(k FailureKind) {
+	if r.ByKind == nil {
+		r.ByKind = map[FailureKind]int{}
+	}
+	r.ByKind[k]++
 }
 
 // Line is the per-file report line:
@@ -331,7 +340,7 @@ func ExpandPaths(paths []string) ([]string, error) {
 func runPath(ctx context.Context, open Opener, file string, opts Options) FileResult {
 	start := time.Now()
 	fail := func(err error) FileResult {
-		return FileResult{File: file, Failed: 1, Err: err, Duration: time.Since(start),
+		return FileResult{File: file, Failed: 1, Err: err, Duration: time.Since(start), ByKind: map[FailureKind]int{BadScript: 1},
 			Failures: keep(nil, Failure{File: file, Kind: BadScript, Err: err, Detail: "file not run"}, opts.MaxFailures)}
 	}
 	f, err := os.Open(file)
@@ -367,6 +376,7 @@ func addBadScript(fr *FileResult, err error, max int) {
 		line = se.Line
 	}
 	fr.Failed++
+	fr.count(BadScript)
 	fr.Failures = keep(fr.Failures, Failure{File: fr.File, Line: line, Kind: BadScript, Err: err,
 		Detail: "the rest of the file was not run"}, max)
 	if fr.Err == nil {
@@ -438,6 +448,7 @@ func RunRecords(ctx context.Context, db DB, file string, recs []Record, opts Opt
 		} else {
 			f.File, f.Line, f.SQL = file, rec.Line, rec.SQL
 			fr.Failed++
+			fr.count(f.Kind)
 			switch f.Kind {
 			case ParseError:
 				fr.ParseErrors++

@@ -220,8 +220,13 @@ func TestRunRecords(t *testing.T) {
 					fr.Passed, fr.Failed, fr.ParseErrors, fr.Skipped, tc.passed, tc.failed, tc.parse, tc.skipped, fr.Failures)
 			}
 			var kinds []FailureKind
+			byKind := map[FailureKind]int{}
 			for _, f := range fr.Failures {
 				kinds = append(kinds, f.Kind)
+				byKind[f.Kind]++
+			}
+			if len(byKind) > 0 && fmt.Sprint(byKind) != fmt.Sprint(fr.ByKind) || len(byKind) == 0 && len(fr.ByKind) != 0 {
+				t.Errorf("ByKind %v, want %v", fr.ByKind, byKind)
 			}
 			if fmt.Sprint(kinds) != fmt.Sprint(tc.kinds) {
 				t.Errorf("failure kinds %v, want %v", kinds, tc.kinds)
