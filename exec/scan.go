@@ -177,8 +177,13 @@ func (o *scanOp) nextFile() (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		objs, err := st.List(o.ctx, "")
+		// DataFiles, not List: it honours compaction manifests, so a scan
+		// racing a compaction sees every row exactly once.
+		objs, err := parquetio.DataFiles(o.ctx, st, "")
 		if err != nil {
+			if lferr.CodeOf(err) != "" {
+				return false, err
+			}
 			return false, lferr.Wrap(lferr.StorageError, err, "cannot list %s: %v", u.location, err)
 		}
 		o.store, o.files, o.fileIdx = st, o.files[:0], 0
