@@ -42,6 +42,10 @@ type subqNode struct {
 
 	// Correlated: the columns of the enclosing row the plan reads
 	// (OuterRef depth 1), or nil with allCols to key on the whole row.
+	// References deeper than depth 1 need not be in the key: this node
+	// lives in one compiled tree, and a tree below the top level is built
+	// afresh for each execution of its enclosing subquery, during which
+	// the deeper rows are fixed.
 	outerIdx []int
 	allCols  bool
 	cache    map[string]*subqResult
@@ -309,6 +313,9 @@ func (n *subqNode) evalCorrelated(c *ectx, sel, live []int32) (*evec, error) {
 		// The enclosing row: only the columns the subquery reads.
 		if cap(n.row) < maxIdx+1 {
 			n.row = make(OuterRow, maxIdx+1)
+			for j := range n.row {
+				n.row[j] = types.NullValue // columns the subplan never reads
+			}
 		}
 		n.row = n.row[:maxIdx+1]
 		n.key = n.key[:0]

@@ -391,33 +391,29 @@ func appendFloat(dst []byte, f float64) []byte {
 	if f == 0 {
 		return append(dst, '0')
 	}
-	exp := int(math.Floor(math.Log10(math.Abs(f))))
-	if exp >= -5 && exp < 15 {
-		return strconv.AppendFloat(dst, f, 'f', -1, 64)
-	}
 	start := len(dst)
 	dst = strconv.AppendFloat(dst, f, 'e', -1, 64)
-	// Rewrite "e+20" → "e20", "e-07" → "e-7".
-	for k := start; k < len(dst); k++ {
-		if dst[k] != 'e' {
-			continue
-		}
-		mant := dst[:k+1]
-		rest := dst[k+1:]
-		neg := rest[0] == '-'
-		digits := rest[1:]
-		for len(digits) > 1 && digits[0] == '0' {
-			digits = digits[1:]
-		}
-		var tmp [8]byte
-		t := tmp[:0]
-		if neg {
-			t = append(t, '-')
-		}
-		t = append(t, digits...)
-		return append(mant, t...)
+	k := start
+	for dst[k] != 'e' {
+		k++
 	}
-	return dst
+	exp := 0
+	neg := dst[k+1] == '-'
+	for _, c := range dst[k+2:] {
+		exp = exp*10 + int(c-'0')
+	}
+	if neg {
+		exp = -exp
+	}
+	if exp >= -5 && exp < 15 {
+		return strconv.AppendFloat(dst[:start], f, 'f', -1, 64)
+	}
+	// Rewrite "e+20" → "e20", "e-07" → "e-7".
+	dst = dst[:k+1]
+	if neg {
+		dst = append(dst, '-')
+	}
+	return strconv.AppendInt(dst, int64(max(exp, -exp)), 10)
 }
 
 // appendDecimal renders a DECIMAL with exactly scale fraction digits.
