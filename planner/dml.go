@@ -145,7 +145,7 @@ func (b *builder) insert(s *sqlparser.Insert) Statement {
 	default:
 		failf(lferr.Unsupported, "INSERT source not supported: %s", sqlparser.String(s.Rows))
 	}
-	return &Insert{Table: w.bt.table, Source: opt.PruneColumns(src)}
+	return &Insert{Table: w.bt.table, Source: opt.PruneColumns(opt.Decorrelate(src))}
 }
 
 // fromBoolTo converts a boolean to a number unless the column is boolean.

@@ -249,7 +249,7 @@ func (b *builder) query(ts sqlparser.TableStatement) *Query {
 
 // planTop plans a top-level query (no enclosing scope).
 func (b *builder) planTop(ts sqlparser.TableStatement) (plan.Node, []plan.Column) {
-	n := opt.PruneColumns(b.planQuery(ts, nil, &level{}))
+	n := opt.PruneColumns(opt.Decorrelate(b.planQuery(ts, nil, &level{})))
 	return n, n.Schema()
 }
 

@@ -9,9 +9,9 @@ import (
 // columns into the projection above them. The root keeps all its output
 // columns, in order.
 //
-// Rule for subqueries: a node whose expressions hold a subquery keeps its
-// whole input row unchanged, because OuterRefs inside the subquery address
-// that row by position. Subquery plans are pruned on their own (all their
+// Rule for subqueries: a node whose expressions hold a correlated subquery
+// keeps its whole input row unchanged, because OuterRefs inside the
+// subquery address that row by position. Subquery plans are pruned on their own (all their
 // outputs needed), which is safe for the same reason one level down.
 // Secure scans are never narrowed: the policy decides what they read.
 func PruneColumns(n plan.Node) plan.Node {
@@ -53,6 +53,22 @@ func hasSubquery(es ...plan.Expr) bool {
 	for _, e := range es {
 		plan.Walk(e, func(x plan.Expr) bool {
 			if _, ok := x.(*plan.Subquery); ok {
+				found = true
+			}
+			return !found
+		})
+	}
+	return found
+}
+
+// readsHolderRow reports whether a subquery inside es reads the row of
+// the node holding it (an OuterRef reaching that level or beyond): only
+// then must that row keep its layout.
+func readsHolderRow(es ...plan.Expr) bool {
+	found := false
+	for _, e := range es {
+		plan.Walk(e, func(x plan.Expr) bool {
+			if s, ok := x.(*plan.Subquery); ok && reach(s.Plan, 0) >= 1 {
 				found = true
 			}
 			return !found
@@ -141,7 +157,7 @@ func prune(n plan.Node, need []bool) (plan.Node, []int) {
 	case *plan.Filter:
 		width := Width(n.Input)
 		var childNeed []bool
-		if hasSubquery(n.Pred) {
+		if readsHolderRow(n.Pred) {
 			childNeed = all(width)
 		} else {
 			childNeed = append([]bool(nil), need...)
@@ -163,7 +179,7 @@ func prune(n plan.Node, need []bool) (plan.Node, []int) {
 		childNeed := make([]bool, width)
 		sub := false
 		for _, i := range keep {
-			if hasSubquery(n.Exprs[i]) {
+			if readsHolderRow(n.Exprs[i]) {
 				sub = true
 			}
 			markUsed(n.Exprs[i], childNeed)
@@ -217,7 +233,7 @@ func prune(n plan.Node, need []bool) (plan.Node, []int) {
 				all_ = append(all_, a.Arg)
 			}
 		}
-		if hasSubquery(all_...) {
+		if readsHolderRow(all_...) {
 			childNeed = all(width)
 		} else {
 			for _, e := range all_ {
@@ -238,7 +254,7 @@ func prune(n plan.Node, need []bool) (plan.Node, []int) {
 		lw := Width(n.Left)
 		rw := Width(n.Right)
 		ln, rn := make([]bool, lw), make([]bool, rw)
-		if hasSubquery(n.Extra) || hasSubquery(n.LeftKeys...) || hasSubquery(n.RightKeys...) {
+		if readsHolderRow(n.Extra) || readsHolderRow(n.LeftKeys...) || readsHolderRow(n.RightKeys...) {
 			ln, rn = all(lw), all(rw)
 		} else {
 			for i := range need {
@@ -299,7 +315,7 @@ func prune(n plan.Node, need []bool) (plan.Node, []int) {
 		for i, k := range n.Keys {
 			keys[i] = k.Expr
 		}
-		if hasSubquery(keys...) {
+		if readsHolderRow(keys...) {
 			childNeed = all(len(need))
 		} else {
 			for _, k := range keys {
