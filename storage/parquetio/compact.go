@@ -49,7 +49,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/storage"
@@ -291,7 +293,7 @@ func Compact(ctx context.Context, st storage.Store, dir string, opts CompactOpti
 	type group struct {
 		keys []string
 		rows int64
-		cols []Column
+		sc   *arrow.Schema
 	}
 	groups := make(map[string]*group)
 	var order []string
@@ -303,16 +305,17 @@ func Compact(ctx context.Context, st storage.Store, dir string, opts CompactOpti
 		if err != nil {
 			return res, err
 		}
-		cols, cerr := f.Columns()
-		sig := f.Schema().String()
+		sc := f.Schema()
+		sig := sc.String()
 		rows := f.NumRows()
+		_, cerr := f.Columns()
 		f.Close()
 		if cerr != nil {
-			continue // not a file sluice can rewrite faithfully; leave it
+			continue // not a table file sluice reads (nested, uint64, ...): leave it
 		}
 		g := groups[sig]
 		if g == nil {
-			g = &group{cols: cols}
+			g = &group{sc: sc}
 			groups[sig] = g
 			order = append(order, sig)
 		}
@@ -342,7 +345,7 @@ func Compact(ctx context.Context, st storage.Store, dir string, opts CompactOpti
 	myVersion := m.Version
 	hook("writing")
 
-	rows, err := mergeFiles(ctx, st, entry.Output, best.keys, best.cols, opts.Writer)
+	rows, err := mergeFiles(ctx, st, entry.Output, best.keys, best.sc, opts.Writer)
 	if err == nil && rows != best.rows {
 		err = lferr.AssertionFailedf("compaction of %s copied %d rows, inputs hold %d", dir, rows, best.rows)
 		_ = st.Delete(ctx, entry.Output)
@@ -436,13 +439,17 @@ func removeEntry(es []manifestEntry, id string) []manifestEntry {
 	return out
 }
 
-// mergeFiles copies all rows of keys, in order, into a new file out.
-func mergeFiles(ctx context.Context, st storage.Store, out string, keys []string, cols []Column, wo WriterOptions) (int64, error) {
+// mergeFiles copies all rows of keys, in order, into a new file out with
+// Arrow schema sc (which every input has). The copy is lossless: values go
+// from the decoder to the encoder in the files' own types, never through
+// the engine layout (which would round DECIMAL(p>15) through float64 and
+// timestamps to microseconds).
+func mergeFiles(ctx context.Context, st storage.Store, out string, keys []string, sc *arrow.Schema, wo WriterOptions) (int64, error) {
 	sw, err := st.Create(ctx, out)
 	if err != nil {
 		return 0, err
 	}
-	w, err := NewWriter(sw, out, cols, wo)
+	w, err := newWriter(sw, out, sc, nil, wo)
 	if err != nil {
 		return 0, err
 	}
@@ -451,7 +458,7 @@ func mergeFiles(ctx context.Context, st storage.Store, out string, keys []string
 		mem = memory.DefaultAllocator
 	}
 	for _, k := range keys {
-		if err := copyFile(ctx, st, k, cols, mem, w); err != nil {
+		if err := copyFile(ctx, st, k, mem, w); err != nil {
 			w.Abort()
 			return 0, err
 		}
@@ -462,27 +469,35 @@ func mergeFiles(ctx context.Context, st storage.Store, out string, keys []string
 	return w.NumRows(), nil
 }
 
-func copyFile(ctx context.Context, st storage.Store, key string, cols []Column, mem memory.Allocator, w *Writer) error {
+func copyFile(ctx context.Context, st storage.Store, key string, mem memory.Allocator, w *Writer) (err error) {
 	f, err := OpenObject(ctx, st, key, mem)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	r, err := f.NewReader(ctx, ReadOptions{Columns: cols, BatchSize: decodeBatch})
+	defer recoverCorrupt(key, &err)
+	if f.NumRowGroups() == 0 {
+		return nil
+	}
+	fr, err := pqarrow.NewFileReader(f.pq, pqarrow.ArrowReadProperties{BatchSize: decodeBatch}, mem)
 	if err != nil {
-		return err
+		return lferr.Wrap(lferr.StorageError, err, "%s: %v", key, err)
 	}
-	defer r.Close()
-	for {
-		b, err := r.Next()
-		if err != nil {
+	rr, err := fr.GetRecordReader(ctx, nil, nil)
+	if err != nil {
+		return lferr.Wrap(lferr.StorageError, err, "%s: %v", key, err)
+	}
+	defer rr.Release()
+	for rr.Next() {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if b == nil {
-			return nil
-		}
-		if err := w.Write(b); err != nil {
+		if err := w.Write(rr.RecordBatch()); err != nil {
 			return err
 		}
 	}
+	if err := rr.Err(); err != nil {
+		return lferr.Wrap(lferr.StorageError, err, "%s: reading: %v", key, err)
+	}
+	return nil
 }

@@ -2,8 +2,12 @@ package parquetio
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"io/fs"
 	"sort"
 	"strings"
@@ -226,7 +230,8 @@ func TestCompactCrashedWritingEntry(t *testing.T) {
 	// committing: the output exists, the entry says "writing".
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	mergeOut := "part-compact-dead.parquet"
-	if _, err := mergeFiles(ctx, st, mergeOut, []string{"part-000.parquet", "part-001.parquet"}, compactCols, WriterOptions{}); err != nil {
+	sc, _ := FileSchema(compactCols)
+	if _, err := mergeFiles(ctx, st, mergeOut, []string{"part-000.parquet", "part-001.parquet"}, sc, WriterOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := writeManifest(ctx, st, "", manifest{Version: 1, Entries: []manifestEntry{{ID: "dead", State: stateWriting,
@@ -263,5 +268,72 @@ func TestCompactSchemaGroups(t *testing.T) {
 	}
 	if _, err := Compact(ctx, st, "no-slash", CompactOptions{}); lferr.CodeOf(err) != lferr.InvalidInput {
 		t.Fatalf("bad dir: %v", err)
+	}
+}
+
+// TestCompactLossless: compaction copies values in the files' own types, so
+// DECIMAL(30,4) beyond float64 precision and nanosecond timestamps survive.
+func TestCompactLossless(t *testing.T) {
+	ctx := context.Background()
+	mem := checkedAlloc(t)
+	st := memStore(t)
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "d", Type: &arrow.Decimal128Type{Precision: 30, Scale: 4}, Nullable: true},
+		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Nanosecond, TimeZone: "UTC"}, Nullable: true},
+		{Name: "s", Type: arrow.BinaryTypes.LargeString, Nullable: true},
+	}, nil)
+	jsons := []string{
+		`[{"d": "12345678901234567890.1234", "ts": 1700000000123456789, "s": "a"}, {"d": null, "ts": null, "s": null}]`,
+		`[{"d": "-99999999999999999999.9999", "ts": -1, "s": "bb"}]`,
+		`[{"d": "0.0001", "ts": 7, "s": ""}]`,
+	}
+	var want []arrow.RecordBatch
+	for i, js := range jsons {
+		rec, _, err := array.RecordFromJSON(mem, sc, strings.NewReader(js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := st.Create(ctx, fmt.Sprintf("f%d.parquet", i))
+		w.Write(writeRaw(t, sc, 100, rec))
+		w.Commit()
+		want = append(want, rec)
+		defer rec.Release()
+	}
+	res, err := Compact(ctx, st, "", CompactOptions{})
+	if err != nil || res.Rows != 4 {
+		t.Fatalf("compact: %+v %v", res, err)
+	}
+	f, err := OpenObject(ctx, st, res.Output, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for i, fld := range f.Schema().Fields() {
+		if fld.Name != sc.Field(i).Name || !arrow.TypeEqual(fld.Type, sc.Field(i).Type) {
+			t.Fatalf("schema changed: %s", f.Schema())
+		}
+	}
+	fr, _ := pqarrow.NewFileReader(f.pq, pqarrow.ArrowReadProperties{}, mem)
+	tbl, err := fr.ReadTable(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	for c := 0; c < 3; c++ {
+		var got []string
+		for _, ch := range tbl.Column(c).Data().Chunks() {
+			for j := 0; j < ch.Len(); j++ {
+				got = append(got, ch.ValueStr(j))
+			}
+		}
+		var exp []string
+		for _, r := range want {
+			for j := 0; j < int(r.NumRows()); j++ {
+				exp = append(exp, r.Column(c).ValueStr(j))
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(exp, ",") {
+			t.Fatalf("column %s: got %v want %v", sc.Field(c).Name, got, exp)
+		}
 	}
 }

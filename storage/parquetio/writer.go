@@ -105,6 +105,13 @@ func NewWriter(out storage.Writer, name string, cols []Column, opts WriterOption
 		out.Abort()
 		return nil, err
 	}
+	return newWriter(out, name, sc, cols, opts)
+}
+
+// newWriter starts a file with Arrow schema sc. cols == nil makes a raw
+// writer: Write then takes records of exactly sc and stores them as they
+// are (compaction uses it to copy files losslessly, whatever their types).
+func newWriter(out storage.Writer, name string, sc *arrow.Schema, cols []Column, opts WriterOptions) (*Writer, error) {
 	mem := opts.Alloc
 	if mem == nil {
 		mem = memory.DefaultAllocator
@@ -135,14 +142,22 @@ func NewWriter(out storage.Writer, name string, cols []Column, opts WriterOption
 	// rarely saves space once values vary, and arrow-go decodes dictionary
 	// int64 pages several times slower than plain ones (measured: the
 	// int64 scan benchmark doubles in speed without it).
-	for _, c := range cols {
-		if c.T.Kind != types.String {
-			popts = append(popts, parquet.WithDictionaryFor(c.Name, false))
+	for _, f := range sc.Fields() {
+		switch f.Type.ID() {
+		case arrow.STRING, arrow.BINARY, arrow.LARGE_STRING, arrow.LARGE_BINARY, arrow.DICTIONARY:
+		default:
+			popts = append(popts, parquet.WithDictionaryFor(f.Name, false))
 		}
 	}
 	props := parquet.NewWriterProperties(popts...)
+	aopts := []pqarrow.WriterOption{pqarrow.WithAllocator(mem)}
+	if cols == nil {
+		// Keep the Arrow schema (zones, large types, dictionaries) so the
+		// copy reads back exactly as the original did.
+		aopts = append(aopts, pqarrow.WithStoreSchema())
+	}
 	sink := &stickySink{w: out}
-	fw, err := pqarrow.NewFileWriter(sc, sink, props, pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
+	fw, err := pqarrow.NewFileWriter(sc, sink, props, pqarrow.NewArrowWriterProperties(aopts...))
 	if err != nil {
 		out.Abort()
 		return nil, lferr.Wrap(lferr.StorageError, err, "%s: starting Parquet file: %v", name, err)
@@ -162,12 +177,15 @@ func (w *Writer) Write(rec arrow.RecordBatch) error {
 	if w.done {
 		return lferr.New(lferr.StorageError, "%s: write after commit or abort", w.name)
 	}
-	if int(rec.NumCols()) != len(w.cols) {
-		return w.fail(lferr.New(lferr.InvalidInput, "%s: batch has %d columns, file has %d", w.name, rec.NumCols(), len(w.cols)))
+	if int(rec.NumCols()) != len(w.schema.Fields()) {
+		return w.fail(lferr.New(lferr.InvalidInput, "%s: batch has %d columns, file has %d", w.name, rec.NumCols(), len(w.schema.Fields())))
 	}
 	n := rec.NumRows()
 	if n == 0 {
 		return nil
+	}
+	if w.cols == nil {
+		return w.writeRaw(rec)
 	}
 	cols := make([]arrow.Array, len(w.cols))
 	defer func() {
@@ -193,6 +211,24 @@ func (w *Writer) Write(rec arrow.RecordBatch) error {
 		return w.fail(w.sinkErr())
 	}
 	w.rows += n
+	return nil
+}
+
+func (w *Writer) writeRaw(rec arrow.RecordBatch) error {
+	for i, f := range w.schema.Fields() {
+		if !arrow.TypeEqual(rec.Column(i).DataType(), f.Type) {
+			return w.fail(lferr.New(lferr.TypeError, "%s: column %q is %s, file has %s", w.name, f.Name, rec.Column(i).DataType(), f.Type))
+		}
+	}
+	out := array.NewRecordBatch(w.schema, rec.Columns(), rec.NumRows())
+	defer out.Release()
+	if err := w.fw.WriteBuffered(out); err != nil {
+		return w.fail(lferr.Wrap(lferr.StorageError, err, "%s: writing: %v", w.name, err))
+	}
+	if w.sink.err != nil {
+		return w.fail(w.sinkErr())
+	}
+	w.rows += rec.NumRows()
 	return nil
 }
 
