@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"fmt"
 	"runtime/debug"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -92,7 +93,11 @@ func (ev *exprEvaluator) Eval(b *Batch) (out arrow.Array, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out = nil
-			err = lferr.AssertionFailedf("expression evaluation panicked: %v\n%s", r, debug.Stack())
+			// The stack stays in the wrapped cause (for logs), out of the
+			// message a client sees.
+			err = &lferr.Error{Code: lferr.InternalService,
+				Message: fmt.Sprintf("BUG: expression evaluation panicked: %v", r),
+				Err:     fmt.Errorf("%s", debug.Stack())}
 		}
 	}()
 	if ev.passCol >= 0 {
