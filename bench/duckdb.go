@@ -163,24 +163,56 @@ func DuckDBQueryWithOptions(ctx context.Context, parquetPath, sql string, opts D
 	if err != nil {
 		return Rows{}, err
 	}
-	var out struct {
-		Columns []string            `json:"columns"`
-		Types   []string            `json:"types"`
-		Rows    [][]json.RawMessage `json:"rows"`
-	}
+	var out duckAnswer
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return Rows{}, fmt.Errorf("bench: decoding DuckDB's answer: %w", err)
 	}
-	rows := Rows{Columns: out.Columns, Types: out.Types, Rows: make([][]types.Value, 0, len(out.Rows))}
-	for i, r := range out.Rows {
-		if len(r) != len(out.Types) {
-			return Rows{}, fmt.Errorf("bench: DuckDB row %d has %d values for %d columns", i, len(r), len(out.Types))
+	return out.rows()
+}
+
+// DuckDBQueries runs several queries in one DuckDB process (loading DuckDB
+// costs about a second) and returns their answers in order. A query that
+// fails has its error in errs at its index; err is for DuckDB as a whole.
+func DuckDBQueries(ctx context.Context, parquetPath string, sqls []string, opts DuckDBOptions) (answers []Rows, errs []error, err error) {
+	raw, err := runNode(ctx, opts.Dir, map[string]any{"mode": "queries", "parquet": parquetPath, "sqls": sqls})
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []duckAnswer
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, nil, fmt.Errorf("bench: decoding DuckDB's answers: %w", err)
+	}
+	if len(out) != len(sqls) {
+		return nil, nil, fmt.Errorf("bench: DuckDB returned %d answers for %d queries", len(out), len(sqls))
+	}
+	answers, errs = make([]Rows, len(sqls)), make([]error, len(sqls))
+	for i, a := range out {
+		answers[i], errs[i] = a.rows()
+	}
+	return answers, errs, nil
+}
+
+type duckAnswer struct {
+	Error   string              `json:"error"`
+	Columns []string            `json:"columns"`
+	Types   []string            `json:"types"`
+	Rows    [][]json.RawMessage `json:"rows"`
+}
+
+func (a duckAnswer) rows() (Rows, error) {
+	if a.Error != "" {
+		return Rows{}, fmt.Errorf("bench: DuckDB: %s", a.Error)
+	}
+	rows := Rows{Columns: a.Columns, Types: a.Types, Rows: make([][]types.Value, 0, len(a.Rows))}
+	for i, r := range a.Rows {
+		if len(r) != len(a.Types) || len(a.Columns) != len(a.Types) {
+			return Rows{}, fmt.Errorf("bench: DuckDB row %d has %d values for %d columns", i, len(r), len(a.Types))
 		}
 		row := make([]types.Value, len(r))
 		for j, cell := range r {
-			v, err := fromDuckJSON(out.Types[j], cell)
+			v, err := fromDuckJSON(a.Types[j], cell)
 			if err != nil {
-				return Rows{}, fmt.Errorf("bench: DuckDB row %d column %s: %w", i, out.Columns[j], err)
+				return Rows{}, fmt.Errorf("bench: DuckDB row %d column %s: %w", i, a.Columns[j], err)
 			}
 			row[j] = v
 		}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -209,37 +210,42 @@ func TestDuckDBAgreesWithReference(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	got, err := DuckDBQueryJSON(ctx, path, QSum)
+	sqls := []string{QSum, Q1, Q1Region, QProj, "SELECT no_such_column FROM lineitem"}
+	answers, errs, err := DuckDBQueries(ctx, path, sqls, DuckDBOptions{})
 	duckOrSkip(t, err)
-	if err := EqualRows(got.Rows, [][]types.Value{{types.NewInt(count), types.NewFloat(sumPrice)}}, 1e-9); err != nil {
+	for i, e := range errs[:4] {
+		if e != nil {
+			t.Fatalf("%s: %v", sqls[i], e)
+		}
+	}
+	if errs[4] == nil || !strings.Contains(errs[4].Error(), "no_such_column") {
+		t.Errorf("a bad query: err = %v, want DuckDB's error naming the column", errs[4])
+	}
+	if err := EqualRows(answers[0].Rows, [][]types.Value{{types.NewInt(count), types.NewFloat(sumPrice)}}, 1e-9); err != nil {
 		t.Errorf("Q-sum: %v", err)
 	}
-	for _, tc := range []struct {
-		name, sql string
-		want      [][]types.Value
-	}{{"Q1", Q1, q1Rows(q1)}, {"Q1-region", Q1Region, q1Rows(q1r)}} {
-		got, err := DuckDBQueryJSON(ctx, path, tc.sql)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
+	for i, want := range [][][]types.Value{q1Rows(q1), q1Rows(q1r)} {
+		if len(want) != 4 {
+			t.Errorf("%s: reference has %d groups, want 4 (A/F, N/F, N/O, R/F)", sqls[1+i], len(want))
 		}
-		if len(tc.want) != 4 {
-			t.Errorf("%s: reference has %d groups, want 4 (A/F, N/F, N/O, R/F)", tc.name, len(tc.want))
-		}
-		if err := EqualRows(got.Rows, tc.want, 1e-9); err != nil {
-			t.Errorf("%s: %v\ngot  %v\nwant %v", tc.name, err, got.Rows, tc.want)
+		if err := EqualRows(answers[1+i].Rows, want, 1e-9); err != nil {
+			t.Errorf("%s: %v\ngot  %v\nwant %v", sqls[1+i], err, answers[1+i].Rows, want)
 		}
 	}
-	got, err = DuckDBQueryJSON(ctx, path, QProj)
+	got := answers[3].Rows
+	SortRows(got)
+	SortRows(proj)
+	if err := EqualRows(got, proj, 0); err != nil {
+		t.Errorf("Q-proj: %v", err)
+	}
+	// The single-query form converts the same way.
+	one, err := DuckDBQueryJSON(ctx, path, Q1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	SortRows(got.Rows)
-	SortRows(proj)
-	if err := EqualRows(got.Rows, proj, 0); err != nil {
-		t.Errorf("Q-proj: %v", err)
-	}
-	if _, err := DuckDBQueryJSON(ctx, path, "SELECT no_such_column FROM lineitem"); err == nil || errors.Is(err, ErrDuckDBUnavailable) {
-		t.Errorf("a bad query: err = %v, want a query error", err)
+	// DuckDB sums doubles in a thread-dependent order: equal up to rounding.
+	if err := EqualRows(one.Rows, answers[1].Rows, 1e-12); err != nil || one.Columns[0] != "l_returnflag" || one.Types[9] != "BIGINT" {
+		t.Errorf("DuckDBQueryJSON: %v, columns %v, types %v", err, one.Columns, one.Types)
 	}
 }
 
@@ -280,5 +286,43 @@ func TestDuckDBUnavailable(t *testing.T) {
 	_, err := DuckDBQueryWithOptions(context.Background(), "x.parquet", "SELECT 1", DuckDBOptions{Dir: dir})
 	if !errors.Is(err, ErrDuckDBUnavailable) {
 		t.Errorf("err = %v, want ErrDuckDBUnavailable", err)
+	}
+}
+
+// TestCrossCheck drives CrossCheck with the plain-Go reference standing in
+// for the engine, then with a deliberately wrong engine.
+func TestCrossCheck(t *testing.T) {
+	data := generate(t, 5_000, 2, LineitemOptions{})
+	path := filepath.Join(t.TempDir(), "lineitem.parquet")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	count, sumPrice, q1, q1r, proj := reference(t, data)
+	answers := map[string][][]types.Value{
+		QSum:     {{types.NewInt(count), types.NewFloat(sumPrice)}},
+		Q1:       q1Rows(q1),
+		Q1Region: q1Rows(q1r),
+		QProj:    proj,
+	}
+	ctx := context.Background()
+	err := CrossCheck(ctx, path, Queries, 1e-9, func(_ context.Context, sql string) ([][]types.Value, error) {
+		return answers[sql], nil
+	})
+	duckOrSkip(t, err)
+	wrong := func(_ context.Context, sql string) ([][]types.Value, error) {
+		if sql == Q1 {
+			rows := q1Rows(q1)
+			rows[0][9] = types.NewInt(rows[0][9].I + 1) // one row miscounted
+			return rows, nil
+		}
+		if sql == QProj {
+			return nil, errors.New("engine failure")
+		}
+		return answers[sql], nil
+	}
+	err = CrossCheck(ctx, path, Queries, 1e-9, wrong)
+	if err == nil || !strings.Contains(err.Error(), "Q1: answer differs") || !strings.Contains(err.Error(), "Q-proj: engine failure") ||
+		strings.Contains(err.Error(), "Q-sum") || strings.Contains(err.Error(), "Q1-region") {
+		t.Errorf("err = %v", err)
 	}
 }

@@ -7,8 +7,9 @@
 //   node run.mjs query PARQUET SQL
 //       runs one query and prints {columns, types, rows} as JSON.
 //   node run.mjs -    (request JSON on stdin; what the Go helpers use)
-//       {"mode": "bench"|"query", "parquet": "...", "queries": [{"name","sql"}],
-//        "iterations": 5, "threads": [1, 2], "sql": "..."}
+//       {"mode": "bench"|"query"|"queries", "parquet": "...",
+//        "queries": [{"name","sql"}], "iterations": 5, "threads": [1, 2],
+//        "sql": "...", "sqls": ["...", ...]}
 //
 // PARQUET is a file, a glob, or a directory (read as DIR/*.parquet).
 // Timings are wall time of connection.run(), which materializes the whole
@@ -61,6 +62,14 @@ function source(path) {
   return path;
 }
 
+function answer(r) {
+  return {
+    columns: r.columnNames(),
+    types: r.columnTypes().map((t) => t.toString()),
+    rows: r.getRowsJson(),
+  };
+}
+
 async function main() {
   const req = await request();
   const inst = await DuckDBInstance.create(':memory:');
@@ -69,11 +78,20 @@ async function main() {
 
   if (req.mode === 'query') {
     const r = await conn.runAndReadAll(req.sql);
-    const out = {
-      columns: r.columnNames(),
-      types: r.columnTypes().map((t) => t.toString()),
-      rows: r.getRowsJson(),
-    };
+    process.stdout.write(JSON.stringify(answer(r)) + '\n');
+    return;
+  }
+  if (req.mode === 'queries') {
+    // Several queries in one process (DuckDB takes ~1 s to load); a failing
+    // query gives {error} in its place and the others still run.
+    const out = [];
+    for (const sql of req.sqls) {
+      try {
+        out.push(answer(await conn.runAndReadAll(sql)));
+      } catch (e) {
+        out.push({ error: e?.message ?? String(e) });
+      }
+    }
     process.stdout.write(JSON.stringify(out) + '\n');
     return;
   }
