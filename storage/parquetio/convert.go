@@ -91,51 +91,61 @@ func convert(mem memory.Allocator, a arrow.Array, t types.T, want arrow.DataType
 	case arrow.INT64:
 		switch v := a.(type) {
 		case *array.Int8:
-			return widen(mem, a, v.Int8Values(), arrow.PrimitiveTypes.Int64, func(x int8) int64 { return int64(x) }), nil
+			return widen[int64](mem, a, v.Int8Values(), arrow.PrimitiveTypes.Int64), nil
 		case *array.Int16:
-			return widen(mem, a, v.Int16Values(), arrow.PrimitiveTypes.Int64, func(x int16) int64 { return int64(x) }), nil
+			return widen[int64](mem, a, v.Int16Values(), arrow.PrimitiveTypes.Int64), nil
 		case *array.Int32:
-			return widen(mem, a, v.Int32Values(), arrow.PrimitiveTypes.Int64, func(x int32) int64 { return int64(x) }), nil
+			return widen[int64](mem, a, v.Int32Values(), arrow.PrimitiveTypes.Int64), nil
 		case *array.Uint8:
-			return widen(mem, a, v.Uint8Values(), arrow.PrimitiveTypes.Int64, func(x uint8) int64 { return int64(x) }), nil
+			return widen[int64](mem, a, v.Uint8Values(), arrow.PrimitiveTypes.Int64), nil
 		case *array.Uint16:
-			return widen(mem, a, v.Uint16Values(), arrow.PrimitiveTypes.Int64, func(x uint16) int64 { return int64(x) }), nil
+			return widen[int64](mem, a, v.Uint16Values(), arrow.PrimitiveTypes.Int64), nil
 		case *array.Uint32:
-			return widen(mem, a, v.Uint32Values(), arrow.PrimitiveTypes.Int64, func(x uint32) int64 { return int64(x) }), nil
+			return widen[int64](mem, a, v.Uint32Values(), arrow.PrimitiveTypes.Int64), nil
 		}
 	case arrow.FLOAT64:
 		switch v := a.(type) {
 		case *array.Float32:
-			return widen(mem, a, v.Float32Values(), arrow.PrimitiveTypes.Float64, func(x float32) float64 { return float64(x) }), nil
+			return widen[float64](mem, a, v.Float32Values(), arrow.PrimitiveTypes.Float64), nil
 		case *array.Int8:
-			return widen(mem, a, v.Int8Values(), arrow.PrimitiveTypes.Float64, func(x int8) float64 { return float64(x) }), nil
+			return widen[float64](mem, a, v.Int8Values(), arrow.PrimitiveTypes.Float64), nil
 		case *array.Int16:
-			return widen(mem, a, v.Int16Values(), arrow.PrimitiveTypes.Float64, func(x int16) float64 { return float64(x) }), nil
+			return widen[float64](mem, a, v.Int16Values(), arrow.PrimitiveTypes.Float64), nil
 		case *array.Int32:
-			return widen(mem, a, v.Int32Values(), arrow.PrimitiveTypes.Float64, func(x int32) float64 { return float64(x) }), nil
+			return widen[float64](mem, a, v.Int32Values(), arrow.PrimitiveTypes.Float64), nil
 		case *array.Int64:
-			return widen(mem, a, v.Int64Values(), arrow.PrimitiveTypes.Float64, func(x int64) float64 { return float64(x) }), nil
+			return widen[float64](mem, a, v.Int64Values(), arrow.PrimitiveTypes.Float64), nil
 		case *array.Uint8:
-			return widen(mem, a, v.Uint8Values(), arrow.PrimitiveTypes.Float64, func(x uint8) float64 { return float64(x) }), nil
+			return widen[float64](mem, a, v.Uint8Values(), arrow.PrimitiveTypes.Float64), nil
 		case *array.Uint16:
-			return widen(mem, a, v.Uint16Values(), arrow.PrimitiveTypes.Float64, func(x uint16) float64 { return float64(x) }), nil
+			return widen[float64](mem, a, v.Uint16Values(), arrow.PrimitiveTypes.Float64), nil
 		case *array.Uint32:
-			return widen(mem, a, v.Uint32Values(), arrow.PrimitiveTypes.Float64, func(x uint32) float64 { return float64(x) }), nil
+			return widen[float64](mem, a, v.Uint32Values(), arrow.PrimitiveTypes.Float64), nil
 		case *array.Decimal128:
 			scale := v.DataType().(*arrow.Decimal128Type).Scale
 			vals := v.Values()
-			return widenIdx(mem, a, len(vals), arrow.PrimitiveTypes.Float64, func(i int) float64 { return dec128ToFloat(vals[i], scale) }), nil
+			buf, dst := newValues[float64](mem, len(vals))
+			for i, x := range vals {
+				dst[i] = dec128ToFloat(x, scale)
+			}
+			return finish(mem, a, arrow.PrimitiveTypes.Float64, buf), nil
 		case *array.Decimal256:
 			scale := v.DataType().(*arrow.Decimal256Type).Scale
 			vals := v.Values()
-			return widenIdx(mem, a, len(vals), arrow.PrimitiveTypes.Float64, func(i int) float64 { return vals[i].ToFloat64(scale) }), nil
+			buf, dst := newValues[float64](mem, len(vals))
+			for i, x := range vals {
+				dst[i] = x.ToFloat64(scale)
+			}
+			return finish(mem, a, arrow.PrimitiveTypes.Float64, buf), nil
 		}
 	case arrow.DATE32:
 		if v, ok := a.(*array.Date64); ok {
 			vals := v.Date64Values()
-			return widenIdx(mem, a, len(vals), arrow.FixedWidthTypes.Date32, func(i int) arrow.Date32 {
-				return arrow.Date32(floorDiv(int64(vals[i]), 86_400_000))
-			}), nil
+			buf, dst := newValues[arrow.Date32](mem, len(vals))
+			for i, x := range vals {
+				dst[i] = arrow.Date32(floorDiv(int64(x), 86_400_000))
+			}
+			return finish(mem, a, arrow.FixedWidthTypes.Date32, buf), nil
 		}
 	case arrow.TIMESTAMP:
 		if v, ok := a.(*array.Timestamp); ok {
@@ -145,13 +155,11 @@ func convert(mem memory.Allocator, a arrow.Array, t types.T, want arrow.DataType
 			case arrow.Microsecond:
 				return relabel(a, want), nil // only the zone label differs
 			case arrow.Second:
-				return widenIdx(mem, a, len(vals), want, func(i int) arrow.Timestamp { return vals[i] * 1_000_000 }), nil
+				return scaleTimestamps(mem, a, vals, want, 1_000_000, 1), nil
 			case arrow.Millisecond:
-				return widenIdx(mem, a, len(vals), want, func(i int) arrow.Timestamp { return vals[i] * 1_000 }), nil
+				return scaleTimestamps(mem, a, vals, want, 1_000, 1), nil
 			case arrow.Nanosecond:
-				return widenIdx(mem, a, len(vals), want, func(i int) arrow.Timestamp {
-					return arrow.Timestamp(floorDiv(int64(vals[i]), 1_000))
-				}), nil
+				return scaleTimestamps(mem, a, vals, want, 1, 1_000), nil
 			}
 		}
 	case arrow.STRING:
@@ -222,31 +230,42 @@ type fixed interface {
 	~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~float32 | ~float64
 }
 
-// widen converts a fixed-width array element-wise. f is a non-escaping
-// closure the compiler inlines into the generic body's loop.
-func widen[S, D fixed](mem memory.Allocator, a arrow.Array, src []S, dt arrow.DataType, f func(S) D) arrow.Array {
-	n := len(src)
-	buf := memory.NewResizableBuffer(mem)
-	buf.Resize(n * int(sizeOf[D]()))
-	dst := arrow.GetData[D](buf.Bytes())
-	if n > 0 {
-		_ = dst[n-1]
+// widen converts a fixed-width array element-wise with a Go numeric
+// conversion (exact for every widening used here).
+func widen[D, S fixed](mem memory.Allocator, a arrow.Array, src []S, dt arrow.DataType) arrow.Array {
+	buf, dst := newValues[D](mem, len(src))
+	if len(src) > 0 {
+		_ = dst[len(src)-1]
 		for i, x := range src {
-			dst[i] = f(x)
+			dst[i] = D(x)
 		}
 	}
 	return finish(mem, a, dt, buf)
 }
 
-// widenIdx is widen for sources without a plain slice of a fixed type.
-func widenIdx[D fixed](mem memory.Allocator, a arrow.Array, n int, dt arrow.DataType, f func(int) D) arrow.Array {
-	buf := memory.NewResizableBuffer(mem)
-	buf.Resize(n * int(sizeOf[D]()))
-	dst := arrow.GetData[D](buf.Bytes())
-	for i := range dst[:n] {
-		dst[i] = f(i)
+// scaleTimestamps converts timestamps to µs: v*mul for coarser units, or
+// floor(v/div) for nanoseconds (floor, not truncation, so that instants
+// before 1970 stay ordered and match their statistics).
+func scaleTimestamps(mem memory.Allocator, a arrow.Array, src []arrow.Timestamp, dt arrow.DataType, mul, div int64) arrow.Array {
+	buf, dst := newValues[arrow.Timestamp](mem, len(src))
+	if div == 1 {
+		for i, x := range src {
+			dst[i] = arrow.Timestamp(int64(x) * mul)
+		}
+	} else {
+		for i, x := range src {
+			dst[i] = arrow.Timestamp(floorDiv(int64(x), div))
+		}
 	}
 	return finish(mem, a, dt, buf)
+}
+
+// newValues allocates a value buffer for n elements of D (caller passes
+// it on to finish, which takes ownership).
+func newValues[D fixed](mem memory.Allocator, n int) (*memory.Buffer, []D) {
+	buf := memory.NewResizableBuffer(mem)
+	buf.Resize(n * int(sizeOf[D]()))
+	return buf, arrow.GetData[D](buf.Bytes())[:n]
 }
 
 func sizeOf[D fixed]() uintptr {
