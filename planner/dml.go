@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"fmt"
 	"strings"
 
 	"vitess.io/vitess/go/vt/sqlparser"
@@ -226,5 +225,3 @@ func (b *builder) update(s *sqlparser.Update) Statement {
 	}
 	return u
 }
-
-var _ = fmt.Sprint

@@ -3,7 +3,6 @@ package planner
 import (
 	"context"
 	"errors"
-	"fmt"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -252,7 +251,3 @@ func (b *builder) planTop(ts sqlparser.TableStatement) (plan.Node, []plan.Column
 	n := opt.PruneColumns(opt.Decorrelate(b.planQuery(ts, nil, &level{})))
 	return n, n.Schema()
 }
-
-func errf(c lferr.Code, format string, args ...any) error { return lferr.New(c, format, args...) }
-
-var _ = fmt.Sprintf

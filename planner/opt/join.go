@@ -4,7 +4,6 @@ import (
 	"sort"
 
 	"github.com/sluicedb/sluice/planner/plan"
-	"github.com/sluicedb/sluice/planner/types"
 )
 
 // Rel is one input of an inner-join block.
@@ -195,8 +194,7 @@ func OrderJoins(rels []Rel, conjuncts []plan.Expr) plan.Node {
 				best = r
 			}
 		}
-		cross := best < 0
-		if cross {
+		if best < 0 { // nothing connected: cross product with the smallest
 			for i := 0; i < n; i++ {
 				if !in[i] && (best < 0 || rows[i] < rows[best]) {
 					best = i
@@ -258,7 +256,6 @@ func OrderJoins(rels []Rel, conjuncts []plan.Expr) plan.Node {
 			curRows *= filterSelectivity
 		}
 		curRows = max(curRows, 1)
-		_ = cross
 		place(r, width)
 		width += rw
 		cur = j
@@ -291,5 +288,3 @@ func withFilter(n plan.Node, preds []plan.Expr) plan.Node {
 	}
 	return &plan.Filter{Input: n, Pred: And(preds)}
 }
-
-var _ = types.BoolT
