@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -84,6 +86,18 @@ func (t *tableWriter) Row(vals []types.Value) error {
 func displayValue(v types.Value) string {
 	if v.Null {
 		return "NULL"
+	}
+	return plainString(v)
+}
+
+// plainString renders floats in positional notation where that stays
+// readable (7051774059.65, not 7.05177405965e+09); everything else as
+// Value.String.
+func plainString(v types.Value) string {
+	if v.Kind == types.Float64 || v.Kind == types.Decimal {
+		if a := math.Abs(v.F); a == 0 || (a >= 1e-6 && a < 1e18) {
+			return strconv.FormatFloat(v.F, 'f', -1, 64)
+		}
 	}
 	return v.String()
 }
@@ -191,7 +205,7 @@ func (c *csvWriter) Row(vals []types.Value) error {
 		if v.Null {
 			c.buf[i] = ""
 		} else {
-			c.buf[i] = v.String()
+			c.buf[i] = plainString(v)
 		}
 	}
 	return c.w.Write(c.buf)
