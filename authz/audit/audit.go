@@ -1,0 +1,185 @@
+package audit
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/sluicedb/sluice/authz/lferr"
+)
+
+// File is the audit log's name inside the home.
+const File = "audit.log"
+
+// Decisions.
+const (
+	Allow = "ALLOW"
+	Deny  = "DENY"
+)
+
+// Event is one audit record. Field names follow CloudTrail's where one
+// exists.
+type Event struct {
+	Time      time.Time `json:"eventTime"`
+	EventName string    `json:"eventName"` // GetUnfilteredTableMetadata, GetDataAccess, ...
+	// Action is the IAM action authorized (glue:GetTable, lakeformation:GetDataAccess).
+	Action      string            `json:"action,omitempty"`
+	Principal   string            `json:"principal"`
+	Account     string            `json:"account,omitempty"`
+	CallerKind  string            `json:"callerKind,omitempty"`
+	SessionTags map[string]string `json:"sessionTags,omitempty"`
+	// Resource is the table (or partition) ARN.
+	Resource  string `json:"resource,omitempty"`
+	Decision  string `json:"decision"`
+	ErrorCode string `json:"errorCode,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+
+	QueryAuthorizationId   string   `json:"queryAuthorizationId,omitempty"`
+	QueryId                string   `json:"queryId,omitempty"`
+	AdditionalAuditContext string   `json:"additionalAuditContext,omitempty"`
+	RequestedColumns       []string `json:"requestedColumns,omitempty"`
+	AllColumnsRequested    *bool    `json:"allColumnsRequested,omitempty"`
+
+	SupportedPermissionTypes []string `json:"supportedPermissionTypes,omitempty"`
+	RequestedPermissions     []string `json:"requestedPermissions,omitempty"`
+	// What the decision gave.
+	Permissions       []string `json:"permissions,omitempty"`
+	AuthorizedColumns []string `json:"authorizedColumns,omitempty"`
+	RowFilter         string   `json:"rowFilter,omitempty"`
+	CellFiltered      []string `json:"cellFilteredColumns,omitempty"`
+	Filters           []string `json:"filtersApplied,omitempty"`
+	Masks             []string `json:"masksApplied,omitempty"`
+	// Credential vends.
+	VendedPath      string     `json:"vendedPath,omitempty"`
+	Scope           string     `json:"credentialsScope,omitempty"`
+	AccessKeyId     string     `json:"accessKeyId,omitempty"`
+	Expiration      *time.Time `json:"expiration,omitempty"`
+	DurationSeconds int32      `json:"durationSeconds,omitempty"`
+}
+
+// Log is an open audit log. It is safe for concurrent use.
+type Log struct {
+	mu     sync.Mutex
+	f      *os.File
+	path   string
+	noSync bool
+}
+
+// Open opens (creating, mode 0600) HOME/audit.log for appending. noSync
+// skips the fsync: tests and benchmarks only.
+func Open(home string, noSync bool) (*Log, error) {
+	p := filepath.Join(home, File)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, lferr.Wrap(lferr.InternalService, err, "cannot open the audit log %s: %v", p, err)
+	}
+	return &Log{f: f, path: p, noSync: noSync}, nil
+}
+
+// Path is the log file's path.
+func (l *Log) Path() string { return l.path }
+
+// Close closes the log.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return nil
+	}
+	err := l.f.Close()
+	l.f = nil
+	return err
+}
+
+// Append writes e as one line and syncs it. An error means the event may
+// not be durable: the caller must not return the answer it audits.
+func (l *Log) Append(e *Event) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return lferr.Wrap(lferr.InternalService, err, "cannot encode an audit event: %v", err)
+	}
+	b = append(b, '\n')
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return lferr.New(lferr.InternalService, "the audit log %s is closed; refusing to answer unaudited", l.path)
+	}
+	if _, err := l.f.Write(b); err != nil {
+		return lferr.Wrap(lferr.InternalService, err, "cannot write the audit log %s: %v; refusing to answer unaudited", l.path, err)
+	}
+	if !l.noSync {
+		if err := l.f.Sync(); err != nil {
+			return lferr.Wrap(lferr.InternalService, err, "cannot sync the audit log %s: %v; refusing to answer unaudited", l.path, err)
+		}
+	}
+	return nil
+}
+
+// Filter selects events in Read; zero fields match everything.
+type Filter struct {
+	Principal            string
+	QueryId              string
+	QueryAuthorizationId string
+	Decision             string
+	EventName            string
+	Since, Until         time.Time // Until exclusive
+	// Limit keeps only the last Limit matching events (0: all).
+	Limit int
+}
+
+func (f *Filter) match(e *Event) bool {
+	return (f.Principal == "" || e.Principal == f.Principal) &&
+		(f.QueryId == "" || e.QueryId == f.QueryId) &&
+		(f.QueryAuthorizationId == "" || e.QueryAuthorizationId == f.QueryAuthorizationId) &&
+		(f.Decision == "" || e.Decision == f.Decision) &&
+		(f.EventName == "" || e.EventName == f.EventName) &&
+		(f.Since.IsZero() || !e.Time.Before(f.Since)) &&
+		(f.Until.IsZero() || e.Time.Before(f.Until))
+}
+
+// Read returns the events of HOME/audit.log that match f, oldest first. A
+// home without a log has no events.
+func Read(home string, f Filter) ([]Event, error) {
+	p := filepath.Join(home, File)
+	fh, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, lferr.Wrap(lferr.InternalService, err, "cannot open the audit log %s: %v", p, err)
+	}
+	defer fh.Close()
+	sc := bufio.NewScanner(fh)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	var out []Event
+	line := 0
+	var pendingErr error
+	for sc.Scan() {
+		line++
+		if pendingErr != nil {
+			// A malformed line followed by more lines is corruption, not
+			// a torn tail.
+			return nil, pendingErr
+		}
+		var e Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			pendingErr = lferr.Wrap(lferr.InternalService, err, "audit log %s line %d is not a JSON event: %v", p, line, err)
+			continue
+		}
+		if f.match(&e) {
+			out = append(out, e)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, lferr.Wrap(lferr.InternalService, err, "cannot read the audit log %s: %v", p, err)
+	}
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[len(out)-f.Limit:]
+	}
+	return out, nil
+}
