@@ -2,6 +2,7 @@ package exec
 
 import (
 	"strings"
+	"unsafe"
 
 	"github.com/sluicedb/sluice/planner/plan"
 	"github.com/sluicedb/sluice/planner/types"
@@ -208,16 +209,8 @@ func (n *caseNode) eval(c *ectx, sel []int32) (*evec, error) {
 			rest = n.bufB
 		}
 		useA = !useA
-		n.taken = eGrowI32(n.taken, len(remaining))[:0]
-		m := strideMask(cv)
-		for _, i := range remaining {
-			j := int(i) & m
-			if cv.k == pBool && cv.b[j] && (cv.nulls == nil || !cv.nulls[j]) {
-				n.taken = append(n.taken, i)
-			} else {
-				rest = append(rest, i)
-			}
-		}
+		n.taken = eGrowI32(n.taken, len(remaining))
+		n.taken, rest = splitTrue(cv, remaining, n.taken, rest[:cap(rest)])
 		if len(n.taken) > 0 {
 			tv, err := n.thens[w].eval(c, n.taken)
 			if err != nil {
@@ -482,4 +475,48 @@ func cmpF64(a, b float64) int {
 		return 1
 	}
 	return 0
+}
+
+// b2u is a branch-free bool → 0/1.
+func b2u(b bool) int { return int(*(*uint8)(unsafe.Pointer(&b))) }
+
+// splitTrue partitions rows into those where cv is true (not NULL) and the
+// rest, preserving order. taken and rest must have room for len(rows).
+// Both outputs are written on every row and the cursors advance by 0 or 1,
+// so the loop has no data-dependent branch (conditions on random data
+// mispredict half the time).
+func splitTrue(cv *evec, rows, taken, rest []int32) ([]int32, []int32) {
+	taken, rest = taken[:len(rows)], rest[:len(rows)]
+	nt, nr := 0, 0
+	switch {
+	case cv.k != pBool:
+		copy(rest, rows)
+		return taken[:0], rest
+	case cv.c:
+		if cv.b[0] && (cv.nulls == nil || !cv.nulls[0]) {
+			copy(taken, rows)
+			return taken, rest[:0]
+		}
+		copy(rest, rows)
+		return taken[:0], rest
+	case cv.nulls == nil:
+		vals := cv.b
+		for _, i := range rows {
+			t := b2u(vals[i])
+			taken[nt] = i
+			rest[nr] = i
+			nt += t
+			nr += 1 - t
+		}
+	default:
+		vals, nulls := cv.b, cv.nulls
+		for _, i := range rows {
+			t := b2u(vals[i]) &^ b2u(nulls[i])
+			taken[nt] = i
+			rest[nr] = i
+			nt += t
+			nr += 1 - t
+		}
+	}
+	return taken[:nt], rest[:nr]
 }

@@ -103,12 +103,21 @@ func (n *andOrNode) eval(c *ectx, sel []int32) (*evec, error) {
 		rows = c.allRows()
 	}
 	// Rows the left side leaves undecided.
-	n.sub = eGrowI32(n.sub, len(rows))[:0]
-	for _, i := range rows {
-		if a.b[i] != decisive || (a.nulls != nil && a.nulls[i]) {
-			n.sub = append(n.sub, i)
+	n.sub = eGrowI32(n.sub, len(rows))
+	ns := 0
+	dec := b2u(decisive)
+	if a.nulls == nil {
+		for _, i := range rows {
+			n.sub[ns] = i
+			ns += b2u(a.b[i]) ^ dec
+		}
+	} else {
+		for _, i := range rows {
+			n.sub[ns] = i
+			ns += (b2u(a.b[i]) ^ dec) | b2u(a.nulls[i])
 		}
 	}
+	n.sub = n.sub[:ns]
 	out.c = false
 	out.b = eGrowBools(out.b, cnt)
 	out.nulls = eGrowBools(out.nulls, cnt)
