@@ -218,8 +218,8 @@ func (b *builder) planSelect(sel *sqlparser.Select, parent *scope, lvl *level) p
 			hasAgg = true
 		}
 	}
-	if sel.Having != nil && sel.Having.Expr != nil {
-		hasAgg = true // HAVING without GROUP BY groups the whole input
+	if sel.Having != nil && sel.Having.Expr != nil && containsAggregate(sel.Having.Expr) {
+		hasAgg = true // an aggregate in HAVING groups the whole input
 	}
 	for _, o := range sel.OrderBy {
 		if containsAggregate(o.Expr) {
