@@ -240,9 +240,10 @@ type strBuilder struct {
 	next int // next row whose start offset is not yet written
 }
 
+// reset starts building n rows into v; the caller sets v.c (a constant is
+// built as one row).
 func (sb *strBuilder) reset(v *evec, n int) {
 	v.k = pStr
-	v.c = false
 	v.off = eGrowI32(v.off, n+1)
 	v.data = v.data[:0]
 	v.off[0] = 0
@@ -454,6 +455,7 @@ func (v *evec) zeroValues(n int) {
 // decodeDict expands a pDict vector into out (pStr) for the live rows.
 func decodeDict(v *evec, out *evec, n int, sel []int32) error {
 	var sb strBuilder
+	out.c = false
 	sb.reset(out, n)
 	d := v.dict
 	codes := v.codes
@@ -522,9 +524,7 @@ func toArrow(v *evec, n int, t types.T, sel []int32) (arrow.Array, error) {
 			}
 		} else {
 			for i, x := range v.b[:n] {
-				if x {
-					bitutil.SetBit(bits, i)
-				}
+				bits[i>>3] |= byte(b2u(x)) << (i & 7)
 			}
 		}
 		data = array.NewData(t.Arrow(), n, []*memory.Buffer{nullBuf, memory.NewBufferBytes(bits)}, nil, nullN, 0)
@@ -589,11 +589,9 @@ func buildValidity(v *evec, n int) (*memory.Buffer, int) {
 	bits := make([]byte, bitutil.BytesForBits(int64(n)))
 	nullN := 0
 	for i, isNull := range v.nulls[:n] {
-		if isNull {
-			nullN++
-		} else {
-			bitutil.SetBit(bits, i)
-		}
+		nb := b2u(isNull)
+		nullN += nb
+		bits[i>>3] |= byte(1-nb) << (i & 7)
 	}
 	if nullN == 0 {
 		return nil, 0
