@@ -38,7 +38,9 @@ func decide(acc access.TableAccess, supported []string, mod ...func(*DecisionInp
 	return Decide(in)
 }
 
-func fullSelect() access.SelectGrant { return access.SelectGrant{AllColumns: true, Source: "grant SELECT"} }
+func fullSelect() access.SelectGrant {
+	return access.SelectGrant{AllColumns: true, Source: "grant SELECT"}
+}
 
 // The answer of spec §2.8: F1(rows country='US', cols a,b) and F2(rows
 // country='CA', cols a,c).
@@ -152,7 +154,7 @@ func TestDecideOutcomes(t *testing.T) {
 			},
 			code: lferr.Conflict, msg: "Column a of sales.orders carries tags with two different masks, m1 (pii=yes) and m2 (class=x)"},
 		{name: "admin is unmasked", acc: access.TableAccess{IAMOnly: true}, supported: colPerm,
-			mod: func(in *DecisionInput) { in.Unmasked = true; in.Masks = []MaskCandidate{mask("a", "m", "redact", "")} },
+			mod:  func(in *DecisionInput) { in.Unmasked = true; in.Masks = []MaskCandidate{mask("a", "m", "redact", "")} },
 			cols: []string{"a", "b", "c", "country", "year"}},
 		{name: "INSERT with whole-table permission", acc: access.TableAccess{Permissions: []string{"INSERT", "SELECT"}, Select: []access.SelectGrant{fullSelect()}},
 			supported: colPerm, mod: func(in *DecisionInput) { in.Requested = []string{"SELECT", "INSERT"} }, perms: []string{"SELECT", "INSERT"}},
