@@ -340,13 +340,6 @@ func randomBatch(t *testing.T, g *exprGen, n int) ([][]types.Value, *Batch) {
 		}
 	}
 	b := &Batch{N: n}
-	for j, ct := range diffSchema {
-		vals := make([]types.Value, n)
-		for i := range rows {
-			vals[i] = rows[i][j]
-		}
-		b.Cols = append(b.Cols, buildArray(t, mem, ct, vals, ct.Kind == types.String && g.pick(2) == 0))
-	}
 	switch g.pick(3) {
 	case 0: // all rows
 	case 1:
@@ -358,6 +351,27 @@ func randomBatch(t *testing.T, g *exprGen, n int) ([][]types.Value, *Batch) {
 		}
 	default:
 		b.Sel = []int32{int32(g.pick(n))}
+	}
+	if b.Sel != nil {
+		// Dead rows get values that overflow or fail whatever touches them.
+		live := map[int32]bool{}
+		for _, i := range b.Sel {
+			live[i] = true
+		}
+		for i := range rows {
+			if !live[int32(i)] && g.pick(2) == 0 {
+				for j, ct := range diffSchema {
+					rows[i][j] = hostile(ct, g.pick(2))
+				}
+			}
+		}
+	}
+	for j, ct := range diffSchema {
+		vals := make([]types.Value, n)
+		for i := range rows {
+			vals[i] = rows[i][j]
+		}
+		b.Cols = append(b.Cols, buildArray(t, mem, ct, vals, ct.Kind == types.String && g.pick(2) == 0))
 	}
 	t.Cleanup(func() {
 		for _, c := range b.Cols {

@@ -580,3 +580,26 @@ func TestCompileErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestConstantFolding: constant subtrees become one constant node; a
+// subtree that fails is left in place to fail only for a live row.
+func TestConstantFolding(t *testing.T) {
+	for _, tc := range []struct {
+		e      plan.Expr
+		folded bool
+	}{
+		{fn("+", tI, lit(vI(1), tI), fn("*", tI, lit(vI(2), tI), lit(vI(3), tI))), true},
+		{fn("concat", tS, lit(vS("a"), tS), fn("upper", tS, lit(vS("b"), tS))), true},
+		{fn("+", tI, lit(vI(math.MaxInt64), tI), lit(vI(1), tI)), false},
+		{fn("+", tI, col(0, tI), lit(vI(1), tI)), false},
+	} {
+		ev, err := CompileExpr(tc.e, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, isConst := ev.(*exprEvaluator).root.(*constNode)
+		if isConst != tc.folded {
+			t.Errorf("%s: folded = %v, want %v", tc.e, isConst, tc.folded)
+		}
+	}
+}
