@@ -103,6 +103,8 @@ func TestScanMemoryBounded(t *testing.T) {
 	writeBenchFile(t, st, "small.parquet", 4*rg, rg)
 	writeBenchFile(t, st, "big.parquet", 16*rg, rg)
 	peak := func(key string) int64 {
+		objs, _ := st.List(ctx, "")
+		t.Logf("file size %d", objs[0].Size)
 		pa := &peakAlloc{inner: memory.NewGoAllocator()}
 		f, err := OpenObject(ctx, st, key, pa)
 		if err != nil {
@@ -207,5 +209,58 @@ func BenchmarkWrite(b *testing.B) {
 	}
 	for _, r := range recs {
 		r.Release()
+	}
+}
+
+// TestScanWideRowsBounded: with 20 KB strings, decoding 64k rows at once
+// would hold ~1.3 GB; the reader shrinks its decode size to stay near
+// decodeBytes.
+func TestScanWideRowsBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 60 MB")
+	}
+	ctx := context.Background()
+	st := memStore(t)
+	cols := []Column{{Name: "blob", T: types.StringT}}
+	out, _ := st.Create(ctx, "wide.parquet")
+	w, err := NewWriter(out, "wide.parquet", cols, WriterOptions{Compression: Snappy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := array.NewStringBuilder(memory.DefaultAllocator)
+	const rows, width = 3000, 20 << 10
+	for i := 0; i < rows; i++ {
+		s := make([]byte, width)
+		for j := range s {
+			s[j] = byte('a' + (i+j*7)%26)
+		}
+		b.Append(string(s))
+	}
+	arr := b.NewArray()
+	b.Release()
+	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "blob", Type: arrow.BinaryTypes.String, Nullable: true}}, nil), []arrow.Array{arr}, rows)
+	arr.Release()
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	rec.Release()
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	objs, _ := st.List(ctx, "")
+	t.Logf("file size %d", objs[0].Size)
+	pa := &peakAlloc{inner: memory.NewGoAllocator()}
+	f, err := OpenObject(ctx, st, "wide.parquet", pa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if n := scanAll(t, f, cols); n != rows {
+		t.Fatalf("scanned %d rows", n)
+	}
+	const rowGroupBytes = rows * width
+	t.Logf("peak %d B for a %d B row group", pa.peak, rowGroupBytes)
+	if pa.peak > 3*decodeBytes {
+		t.Fatalf("peak %d B: decode size not bounded by bytes", pa.peak)
 	}
 }

@@ -3,6 +3,7 @@ package parquetio
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -22,6 +23,13 @@ const DefaultBatchSize = 4096
 // conversions; output batches are zero-copy slices of it. Memory stays
 // bounded by decodeBatch rows of the projected columns.
 const decodeBatch = 64 * 1024
+
+// firstDecode is the size of a reader's first decoded piece, which
+// measures how many bytes a row takes (see estimateDecodeRows).
+const firstDecode = 256
+
+// decodeBytes caps the size of one decoded piece (wide rows).
+const decodeBytes = 16 << 20
 
 // Column names a column to read and the logical type the reader must
 // produce for it.
@@ -67,8 +75,10 @@ type Reader struct {
 	srcPos []int
 
 	fr     *pqarrow.FileReader
-	rr     pqarrow.RecordReader
-	rgLeft int64 // rows left in the current row group (column-less reads)
+	crs    []*pqarrow.ColumnReader // the current row group's column readers
+	src    []arrow.Array           // decoded columns, scratch
+	decode int64                   // rows to decode at once (0: not yet chosen)
+	rgLeft int64                   // rows left in the current row group
 	nextRG int
 	cur    arrow.RecordBatch
 	// big is the last decoded (and converted) batch of up to decodeBatch
@@ -147,7 +157,7 @@ func (f *File) NewReader(ctx context.Context, opts ReadOptions) (_ *Reader, err 
 	r.schema = arrow.NewSchema(fields, nil)
 	r.scratch = make([]arrow.Array, len(r.cols))
 	if len(r.leaves) > 0 {
-		r.props.BatchSize = int64(max(r.batch, decodeBatch))
+		r.src = make([]arrow.Array, len(r.leaves))
 		fr, err := pqarrow.NewFileReader(f.pq, r.props, f.mem)
 		if err != nil {
 			return nil, lferr.Wrap(lferr.StorageError, err, "%s: %v", f.name, err)
@@ -172,7 +182,7 @@ func (r *Reader) Next() (_ arrow.RecordBatch, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			// The decoder's state is unknown after a panic: fail for good.
-			r.cur, r.rr = nil, nil
+			r.cur, r.crs = nil, nil
 			r.err = lferr.New(lferr.StorageError, "%s: corrupt or unreadable Parquet data (%v)", r.f.name, p)
 			err = r.err
 		}
@@ -213,7 +223,7 @@ func (r *Reader) Next() (_ arrow.RecordBatch, err error) {
 			r.cur = rec
 			return rec, nil
 		}
-		if r.rr == nil {
+		if r.crs == nil {
 			if r.nextRG >= len(r.rgs) {
 				return nil, nil
 			}
@@ -222,35 +232,136 @@ func (r *Reader) Next() (_ arrow.RecordBatch, err error) {
 			if r.f.RowGroupNumRows(rg) == 0 {
 				continue
 			}
-			rr, err := r.fr.GetRecordReader(r.ctx, r.leaves, []int{rg})
+			crs, _, err := r.fr.GetFieldReaders(r.ctx, r.leaves, []int{rg})
 			if err != nil {
 				return nil, r.readErr(rg, err)
 			}
-			r.rr = rr
-		}
-		if !r.rr.Next() {
-			err := r.rr.Err()
-			r.rr.Release()
-			r.rr = nil
-			if err != nil {
-				return nil, r.readErr(r.rgs[r.nextRG-1], err)
+			if len(crs) != len(r.leaves) {
+				for _, c := range crs {
+					c.Release()
+				}
+				return nil, lferr.AssertionFailedf("%s: %d column readers for %d columns", r.f.name, len(crs), len(r.leaves))
 			}
+			r.crs, r.rgLeft = crs, r.f.RowGroupNumRows(rg)
+			if r.decode == 0 {
+				r.decode = r.estimateDecodeRows(rg)
+			}
+		}
+		if r.rgLeft <= 0 {
+			r.releaseColumnReaders()
 			continue
 		}
-		src := r.rr.RecordBatch()
-		if src.NumRows() == 0 {
-			continue
+		n := min(r.rgLeft, r.decode)
+		if err := r.decodePiece(n); err != nil {
+			return nil, r.readErr(r.rgs[r.nextRG-1], err)
 		}
-		big, err := r.assemble(src, src.NumRows())
-		if err != nil {
-			return nil, err
-		}
-		if r.big != nil {
-			r.big.Release()
-		}
-		r.big, r.off = big, 0
+		r.rgLeft -= n
 		return r.slice(), nil
 	}
+}
+
+// decodePiece decodes the next n rows of every projected column of the
+// current row group into r.big, and adapts the decode size to the bytes a
+// row actually took.
+func (r *Reader) decodePiece(n int64) error {
+	src := r.src
+	for i := range src {
+		src[i] = nil
+	}
+	defer func() {
+		for _, a := range src {
+			if a != nil {
+				a.Release()
+			}
+		}
+	}()
+	var bytes int64
+	for i, cr := range r.crs {
+		ch, err := cr.NextBatch(n)
+		if err != nil {
+			return err
+		}
+		var a arrow.Array
+		switch len(ch.Chunks()) {
+		case 1:
+			a = ch.Chunk(0)
+			a.Retain()
+		default:
+			a, err = array.Concatenate(ch.Chunks(), r.f.mem)
+		}
+		ch.Release()
+		if err != nil {
+			return err
+		}
+		if int64(a.Len()) != n {
+			a.Release()
+			return fmt.Errorf("column %d yielded %d of %d rows", r.leaves[i], a.Len(), n)
+		}
+		src[i] = a
+		bytes += dataBytes(a.Data())
+	}
+	big, err := r.assemble(src, n)
+	if err != nil {
+		return err
+	}
+	if r.big != nil {
+		r.big.Release()
+	}
+	r.big, r.off = big, 0
+	if perRow := bytes / n; perRow > 0 {
+		r.decode = min(max(decodeBytes/perRow, 1), decodeBatch)
+	}
+	return nil
+}
+
+// dataBytes is the size of an array's buffers, dictionary and children
+// included.
+func dataBytes(d arrow.ArrayData) int64 {
+	var n int64
+	for _, b := range d.Buffers() {
+		if b != nil {
+			n += int64(b.Len())
+		}
+	}
+	for _, c := range d.Children() {
+		n += dataBytes(c)
+	}
+	if d.DataType().ID() == arrow.DICTIONARY {
+		n += dataBytes(d.Dictionary())
+	}
+	return n
+}
+
+func (r *Reader) releaseColumnReaders() {
+	for _, c := range r.crs {
+		c.Release()
+	}
+	r.crs = nil
+}
+
+// estimateDecodeRows picks the first decode size, reduced for
+// wide rows so that one decoded piece of the projected columns stays near
+// decodeBytes as estimated from the column chunks' uncompressed sizes, and
+// at most firstDecode rows, since the estimate is blind to dictionary
+// encoding (26 distinct 20 KB strings are a tiny chunk and a huge batch).
+// Later pieces use the measured size (decodePiece). Batches are then
+// smaller than BatchSize too: BatchSize is a maximum.
+func (r *Reader) estimateDecodeRows(rg int) int64 {
+	md := r.f.pq.MetaData().RowGroup(rg)
+	rows := md.NumRows()
+	var bytes int64
+	for _, l := range r.leaves {
+		if cc, err := md.ColumnChunk(l); err == nil {
+			bytes += cc.TotalUncompressedSize()
+		}
+	}
+	n := int64(firstDecode)
+	if rows > 0 && bytes > 0 {
+		if perRow := bytes / rows; perRow > 0 {
+			n = min(n, decodeBytes/perRow)
+		}
+	}
+	return min(max(n, 1), decodeBatch)
 }
 
 // slice hands out the next batch-sized piece of r.big.
@@ -278,9 +389,10 @@ func (r *Reader) readErr(rg int, err error) error {
 	return lferr.Wrap(lferr.StorageError, err, "%s: reading row group %d: %v", r.f.name, rg, err)
 }
 
-// assemble builds the output batch from a pqarrow record (nil when no file
-// columns are read), converting each column to the engine layout.
-func (r *Reader) assemble(src arrow.RecordBatch, n int64) (arrow.RecordBatch, error) {
+// assemble builds the output batch from the decoded file columns (in
+// r.leaves order; nil when no file columns are read), converting each
+// column to the engine layout.
+func (r *Reader) assemble(src []arrow.Array, n int64) (arrow.RecordBatch, error) {
 	out := r.scratch
 	for i := range out {
 		out[i] = nil
@@ -298,7 +410,7 @@ func (r *Reader) assemble(src arrow.RecordBatch, n int64) (arrow.RecordBatch, er
 			out[i] = array.MakeArrayOfNull(r.f.mem, want, int(n))
 			continue
 		}
-		a, err := convert(r.f.mem, src.Column(r.srcPos[i]), c.T, want)
+		a, err := convert(r.f.mem, src[r.srcPos[i]], c.T, want)
 		if err != nil {
 			release()
 			return nil, lferr.Wrap(lferr.StorageError, err, "%s: column %q: %v", r.f.name, c.Name, err)
@@ -324,10 +436,7 @@ func (r *Reader) Close() error {
 		r.big.Release()
 		r.big = nil
 	}
-	if r.rr != nil {
-		r.rr.Release()
-		r.rr = nil
-	}
+	r.releaseColumnReaders()
 	return nil
 }
 
