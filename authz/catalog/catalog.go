@@ -38,6 +38,11 @@ type Config struct {
 	// other subsystems drop the records that refer to it atomically. An
 	// error aborts the whole deletion.
 	OnDelete []func(tx *store.Tx, r Resource) error
+	// OnCreate hooks run inside the transaction that creates a database or
+	// a table, after its record is written, with the principal bound by In
+	// ("" when none), so the permission model can record creators and
+	// default grants atomically with the creation. An error aborts it.
+	OnCreate []func(tx *store.Tx, r Resource, principal string) error
 }
 
 // Catalog is the Data Catalog over one store. Each method is one API call
@@ -131,7 +136,19 @@ func (t Txn) CreateDatabase(catalogID string, in api.DatabaseInput) error {
 		CreateTime:  t.now(),
 		CatalogId:   catalogID,
 	}
-	return t.tx.Put(BucketDatabases, key, d)
+	if err := t.tx.Put(BucketDatabases, key, d); err != nil {
+		return err
+	}
+	return t.runCreateHooks(Resource{CatalogID: catalogID, Database: name})
+}
+
+func (t Txn) runCreateHooks(r Resource) error {
+	for _, h := range t.cfg.OnCreate {
+		if err := h(t.tx, r, t.principal); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func checkDatabaseInput(in api.DatabaseInput) error {
@@ -299,7 +316,10 @@ func (t Txn) CreateTable(catalogID, database string, in api.TableInput) error {
 	if err := t.fillTable(&tbl, d, in, ""); err != nil {
 		return err
 	}
-	return t.tx.Put(BucketTables, key, tbl)
+	if err := t.tx.Put(BucketTables, key, tbl); err != nil {
+		return err
+	}
+	return t.runCreateHooks(Resource{CatalogID: catalogID, Database: d.Name, Table: name})
 }
 
 // fillTable validates in and copies it into tbl. oldLocation is kept when

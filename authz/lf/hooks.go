@@ -1,0 +1,71 @@
+package lf
+
+import (
+	"github.com/sluicedb/sluice/authz/api"
+	"github.com/sluicedb/sluice/authz/catalog"
+	"github.com/sluicedb/sluice/authz/lftag"
+	"github.com/sluicedb/sluice/authz/store"
+)
+
+// OnCreate is the catalog.Config OnCreate hook: it records a database's
+// creator (tables record theirs in CreatedBy) for the implicit permissions
+// of §4.8, and grants IAM_ALLOWED_PRINCIPALS ALL on the new database or
+// table when the settings' Create*DefaultPermissions say so (spec §4.6).
+func OnCreate(tx *store.Tx, r catalog.Resource, principal string) error {
+	s, err := GetSettings(tx, r.CatalogID)
+	if err != nil {
+		return err
+	}
+	defaults := s.CreateTableDefaultPermissions
+	res := api.Resource{Table: &api.TableResource{DatabaseName: r.Database, Name: r.Table}}
+	key := store.Key(kindTable, r.Database, r.Table)
+	if r.Table == "" {
+		defaults = s.CreateDatabaseDefaultPermissions
+		res = api.Resource{Database: &api.DatabaseResource{Name: r.Database}}
+		key = store.Key(kindDatabase, r.Database)
+		if principal != "" {
+			if err := tx.Put(BucketCreators, store.Key(r.CatalogID, r.Database), principal); err != nil {
+				return err
+			}
+		}
+	}
+	if len(defaults) == 0 {
+		return nil
+	}
+	// Validated on Put: the only non-empty value is IAM_ALLOWED_PRINCIPALS/ALL.
+	g := &grantRec{Principal: api.IAMAllowedPrincipals, Resource: res, Permissions: []string{PermAll}, LastUpdatedBy: principal}
+	return putGrant(tx, r.CatalogID, key, g)
+}
+
+// OnDelete is the catalog.Config OnDelete hook: dropping a table drops the
+// grants on it, on its columns and on its data cells filters, the filters,
+// and its LF-tag assignments; dropping a database (after its tables) drops
+// the grants on it and on all its tables, and its creator record.
+func OnDelete(tx *store.Tx, r catalog.Resource) error {
+	cat := r.CatalogID
+	if r.Table != "" {
+		for _, k := range []string{store.Key(kindTable, r.Database, r.Table), store.Key(kindColumns, r.Database, r.Table)} {
+			if err := deleteGrantsOn(tx, cat, k, false); err != nil {
+				return err
+			}
+		}
+		if err := deleteGrantsOn(tx, cat, store.Key(kindFilter, r.Database, r.Table), true); err != nil {
+			return err
+		}
+		if _, err := tx.DeletePrefix(BucketFilters, store.Prefix(cat, r.Database, r.Table)); err != nil {
+			return err
+		}
+	} else {
+		for _, k := range []string{store.Key(kindDatabase, r.Database), store.Key(kindWildcard, r.Database)} {
+			if err := deleteGrantsOn(tx, cat, k, false); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Delete(BucketCreators, store.Key(cat, r.Database)); err != nil {
+			return err
+		}
+	}
+	// lftag.OnCatalogDelete may also be registered by the facade; a second
+	// run finds nothing left to delete.
+	return lftag.DeleteResourceTags(tx, cat, r.Database, r.Table)
+}

@@ -1,0 +1,415 @@
+package lf
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/sluicedb/sluice/authz/access"
+	"github.com/sluicedb/sluice/authz/api"
+	"github.com/sluicedb/sluice/authz/catalog"
+	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/authz/lftag"
+	"github.com/sluicedb/sluice/authz/store"
+)
+
+// DatabaseAccess is a principal's effective access to one database.
+type DatabaseAccess struct {
+	// IAMOnly: IAM_ALLOWED_PRINCIPALS holds ALL on the database.
+	IAMOnly     bool
+	Permissions []string // ALL, ALTER, CREATE_TABLE, DESCRIBE, DROP
+	Grantable   []string
+	Explain     []string
+}
+
+// Has reports whether p is held (ALL implies every database permission).
+func (a *DatabaseAccess) Has(p string) bool {
+	return slices.Contains(a.Permissions, p) || slices.Contains(a.Permissions, PermAll)
+}
+
+// CatalogAccess is a principal's effective access to its catalog.
+type CatalogAccess struct {
+	// IAMAllowedCreateDatabase: IAM_ALLOWED_PRINCIPALS holds
+	// CREATE_DATABASE (or ALL) on the catalog, so IAM alone decides who
+	// creates databases.
+	IAMAllowedCreateDatabase bool
+	Permissions              []string
+	Grantable                []string
+	Explain                  []string
+}
+
+// Has reports whether p is held (ALL implies every catalog permission).
+func (a *CatalogAccess) Has(p string) bool {
+	return slices.Contains(a.Permissions, p) || slices.Contains(a.Permissions, PermAll)
+}
+
+// collector accumulates permissions with their explanations.
+type collector struct {
+	perms, grantable permSet
+	explain          []string
+}
+
+func (c *collector) add(perms, grantable []string, why string) {
+	if len(perms) == 0 {
+		return
+	}
+	c.perms = c.perms.union(perms)
+	c.grantable = c.grantable.union(grantable)
+	c.explain = append(c.explain, why+": "+strings.Join(perms, ", ")+grantSuffix(grantable))
+}
+
+func grantSuffix(g []string) string {
+	if len(g) == 0 {
+		return ""
+	}
+	return " (with grant option: " + strings.Join(g, ", ") + ")"
+}
+
+// TableAccess resolves principals' effective access to one table (spec
+// §4.6–4.10, §5.3–5.4, §6.3; VISION rules 2, 3). principals is the caller's
+// principal set (role ARN, account id); IAM_ALLOWED_PRINCIPALS is not part
+// of it: its grant is reported as IAMOnly. Every lookup is a point read or
+// a prefix scan of one principal's grants on this table, its database's
+// wildcard or its LF-tag policies, so the cost does not depend on the
+// grants or tables the principals have nothing to do with.
+func TableAccess(tx *store.Tx, catalogID string, principals []string, database, table string) (access.TableAccess, error) {
+	var out access.TableAccess
+	if err := checkCatalogID(catalogID); err != nil {
+		return out, err
+	}
+	tbl, err := catalogTxn(tx).GetTable(catalogID, database, table)
+	if err != nil {
+		return out, err
+	}
+	db, name := tbl.DatabaseName, tbl.Name
+	qname := db + "." + name
+	all := tablePermsNoAll
+	if tbl.TableType == api.VirtualView {
+		all = []string{PermDescribe, PermDrop, PermSelect}
+	}
+	tKey, wKey := store.Key(kindTable, db, name), store.Key(kindWildcard, db)
+
+	// IAM-only resources: IAM_ALLOWED_PRINCIPALS holding ALL.
+	for _, k := range []string{tKey, wKey} {
+		g, err := getGrant(tx, catalogID, api.IAMAllowedPrincipals, k)
+		if err != nil {
+			return out, err
+		}
+		if g != nil && slices.Contains(g.Permissions, PermAll) {
+			out.IAMOnly = true
+			out.Explain = append(out.Explain, "IAM only: "+api.IAMAllowedPrincipals+" holds ALL on "+describeKey(g))
+		}
+	}
+
+	var c collector
+	whole := func(g *grantRec, why string) {
+		c.add(g.Permissions, g.Grantable, why)
+		if slices.Contains(g.Permissions, PermSelect) || slices.Contains(g.Permissions, PermAll) {
+			out.Select = append(out.Select, access.SelectGrant{AllColumns: true, Source: why})
+		}
+	}
+	ps := expandPrincipals(principals)
+	var tags *lftag.TableTags
+	cols := allColumns(tbl)
+	for _, p := range ps {
+		if g, err := getGrant(tx, catalogID, p, tKey); err != nil {
+			return out, err
+		} else if g != nil {
+			whole(g, "grant on table "+qname+" to "+p)
+		}
+		if g, err := getGrant(tx, catalogID, p, wKey); err != nil {
+			return out, err
+		} else if g != nil {
+			whole(g, "grant on all tables of database "+db+" to "+p)
+		}
+		if g, err := getGrant(tx, catalogID, p, store.Key(kindColumns, db, name)); err != nil {
+			return out, err
+		} else if g != nil && slices.Contains(g.Permissions, PermSelect) {
+			sg := columnsGrant(g.Resource.TableWithColumns)
+			sg.Source = "grant SELECT on columns " + describeColumns(g.Resource.TableWithColumns) + " of table " + qname + " to " + p
+			out.Select = append(out.Select, sg)
+			c.add([]string{PermDescribe}, nil, sg.Source+" implies DESCRIBE")
+		}
+		// Data cells filters of this table granted to p.
+		err := tx.Scan(BucketGrants, grantKey(catalogID, p, store.Prefix(kindFilter, db, name)), func(_ string, raw []byte) error {
+			var g grantRec
+			if err := jsonUnmarshal(raw, &g); err != nil {
+				return err
+			}
+			if !slices.Contains(g.Permissions, PermSelect) {
+				return nil
+			}
+			fr := g.Resource.DataCellsFilter
+			f, found, err := store.GetAs[api.DataCellsFilter](tx, BucketFilters, store.Key(catalogID, db, name, fr.Name))
+			if err != nil {
+				return err
+			}
+			if !found {
+				// A grant outliving its filter is a bug; grant nothing.
+				out.Explain = append(out.Explain, "ignored: grant on missing data cells filter "+fr.Name+" to "+p)
+				return nil
+			}
+			sg := filterGrant(&f)
+			sg.Source = "data cells filter " + f.Name + " on table " + qname + " granted to " + p
+			out.Select = append(out.Select, sg)
+			c.add([]string{PermDescribe}, nil, sg.Source+" implies DESCRIBE")
+			return nil
+		})
+		if err != nil {
+			return out, err
+		}
+		// LF-tag policies on tables granted to p, evaluated per column.
+		err = tx.Scan(BucketGrants, grantKey(catalogID, p, store.Prefix(kindPolicy, "TABLE")), func(_ string, raw []byte) error {
+			var g grantRec
+			if err := jsonUnmarshal(raw, &g); err != nil {
+				return err
+			}
+			expr, err := resolveExpression(tx, catalogID, g.Resource.LFTagPolicy)
+			if lferr.CodeOf(err) == lferr.EntityNotFound {
+				return nil // its saved expression was deleted: the grant is void
+			} else if err != nil {
+				return err
+			}
+			if tags == nil {
+				if tags, err = lftag.EffectiveTags(tx, catalogID, db, name); err != nil {
+					return err
+				}
+			}
+			why := "LF-tag policy " + describeExpr(g.Resource.LFTagPolicy) + " (TABLE) to " + p
+			matched := matchColumns(expr, tags, cols)
+			switch {
+			case len(cols) == 0 && lftag.Match(expr, tags.Table), len(cols) > 0 && len(matched) == len(cols):
+				whole(&g, why+" matches table "+qname)
+			case len(matched) > 0:
+				// §5.4: only SELECT on the matching columns and DESCRIBE;
+				// permissions that need every column are not granted.
+				perms := newPermSet(g.Permissions...)
+				if perms.has(PermSelect) || perms.has(PermAll) {
+					sg := access.SelectGrant{Columns: matched, Source: why + " matches columns " + strings.Join(matched, ", ") + " of " + qname}
+					out.Select = append(out.Select, sg)
+				}
+				c.add([]string{PermDescribe}, nil, why+" matches only columns "+strings.Join(matched, ", ")+" of "+qname+" (SELECT on those, DESCRIBE; no whole-table permission)")
+			}
+			return nil
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+
+	// Implicit permissions (§4.8): they are not grants and cannot be revoked.
+	s, err := GetSettings(tx, catalogID)
+	if err != nil {
+		return out, err
+	}
+	if tbl.CreatedBy != "" && slices.Contains(ps, tbl.CreatedBy) {
+		g := &grantRec{Permissions: []string{PermAll}, Grantable: []string{PermAll}}
+		whole(g, "implicit: "+tbl.CreatedBy+" created table "+qname)
+	}
+	if IsAdmin(&s, ps...) {
+		c.add([]string{PermDescribe}, nil, "implicit: data lake administrator")
+	} else if IsReadOnlyAdmin(&s, ps...) {
+		c.add([]string{PermDescribe}, nil, "implicit: read-only administrator")
+	}
+
+	perms := withDescribe(expandAll(c.perms, all))
+	out.Permissions = []string(perms)
+	out.Grantable = []string(expandAll(c.grantable, all))
+	out.Explain = append(out.Explain, c.explain...)
+	slices.Sort(out.Explain)
+	return out, nil
+}
+
+func describeKey(g *grantRec) string {
+	if t := g.Resource.Table; t != nil {
+		if t.TableWildcard != nil {
+			return "all tables of database " + t.DatabaseName
+		}
+		return "table " + t.DatabaseName + "." + t.Name
+	}
+	if d := g.Resource.Database; d != nil {
+		return "database " + d.Name
+	}
+	return "resource"
+}
+
+func describeColumns(r *api.TableWithColumnsResource) string {
+	if r.ColumnWildcard != nil {
+		if len(r.ColumnWildcard.ExcludedColumnNames) == 0 {
+			return "(all)"
+		}
+		return "(all but " + strings.Join(r.ColumnWildcard.ExcludedColumnNames, ", ") + ")"
+	}
+	return "(" + strings.Join(r.ColumnNames, ", ") + ")"
+}
+
+func columnsGrant(r *api.TableWithColumnsResource) access.SelectGrant {
+	if r.ColumnWildcard != nil {
+		return access.SelectGrant{AllColumns: true, Excluded: append([]string(nil), r.ColumnWildcard.ExcludedColumnNames...)}
+	}
+	return access.SelectGrant{Columns: append([]string(nil), r.ColumnNames...)}
+}
+
+func filterGrant(f *api.DataCellsFilter) access.SelectGrant {
+	sg := access.SelectGrant{FilterName: f.Name}
+	if f.ColumnWildcard != nil {
+		sg.AllColumns = true
+		sg.Excluded = append([]string(nil), f.ColumnWildcard.ExcludedColumnNames...)
+	} else {
+		sg.Columns = append([]string(nil), f.ColumnNames...)
+	}
+	if f.RowFilter != nil && f.RowFilter.AllRowsWildcard == nil {
+		sg.RowFilter = f.RowFilter.FilterExpression
+	}
+	return sg
+}
+
+// matchColumns returns the columns (schema order) whose effective tags
+// satisfy expr.
+func matchColumns(expr []api.LFTag, tags *lftag.TableTags, cols []string) []string {
+	var out []string
+	for _, c := range cols {
+		ct, ok := tags.Columns[c]
+		if !ok {
+			ct = tags.Table
+		}
+		if lftag.Match(expr, ct) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// DatabaseAccessOf resolves principals' effective access to a database:
+// direct grants, DATABASE LF-tag policies on the database's tags, the
+// creator's implicit ALL, DESCRIBE for administrators and for creators of
+// tables in it (§4.8).
+func DatabaseAccessOf(tx *store.Tx, catalogID string, principals []string, database string) (DatabaseAccess, error) {
+	var out DatabaseAccess
+	if err := checkCatalogID(catalogID); err != nil {
+		return out, err
+	}
+	d, err := catalogTxn(tx).GetDatabase(catalogID, database)
+	if err != nil {
+		return out, err
+	}
+	db := d.Name
+	dKey := store.Key(kindDatabase, db)
+	if g, err := getGrant(tx, catalogID, api.IAMAllowedPrincipals, dKey); err != nil {
+		return out, err
+	} else if g != nil && slices.Contains(g.Permissions, PermAll) {
+		out.IAMOnly = true
+		out.Explain = append(out.Explain, "IAM only: "+api.IAMAllowedPrincipals+" holds ALL on database "+db)
+	}
+	var c collector
+	ps := expandPrincipals(principals)
+	var tags map[string]string
+	for _, p := range ps {
+		if g, err := getGrant(tx, catalogID, p, dKey); err != nil {
+			return out, err
+		} else if g != nil {
+			c.add(g.Permissions, g.Grantable, "grant on database "+db+" to "+p)
+		}
+		err := tx.Scan(BucketGrants, grantKey(catalogID, p, store.Prefix(kindPolicy, "DATABASE")), func(_ string, raw []byte) error {
+			var g grantRec
+			if err := jsonUnmarshal(raw, &g); err != nil {
+				return err
+			}
+			expr, err := resolveExpression(tx, catalogID, g.Resource.LFTagPolicy)
+			if lferr.CodeOf(err) == lferr.EntityNotFound {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			if tags == nil {
+				if tags, err = lftag.EffectiveDatabaseTags(tx, catalogID, db); err != nil {
+					return err
+				}
+			}
+			if lftag.Match(expr, tags) {
+				c.add(g.Permissions, g.Grantable, "LF-tag policy "+describeExpr(g.Resource.LFTagPolicy)+" (DATABASE) to "+p+" matches database "+db)
+			}
+			return nil
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+	creator, found, err := store.GetAs[string](tx, BucketCreators, store.Key(catalogID, db))
+	if err != nil {
+		return out, err
+	}
+	if found && slices.Contains(ps, creator) {
+		c.add([]string{PermAll}, []string{PermAll}, "implicit: "+creator+" created database "+db)
+	}
+	s, err := GetSettings(tx, catalogID)
+	if err != nil {
+		return out, err
+	}
+	if IsAdmin(&s, ps...) {
+		c.add([]string{PermDescribe}, nil, "implicit: data lake administrator")
+	} else if IsReadOnlyAdmin(&s, ps...) {
+		c.add([]string{PermDescribe}, nil, "implicit: read-only administrator")
+	}
+	if !c.perms.has(PermDescribe) && !c.perms.has(PermAll) && len(ps) > 0 {
+		// Table creators may see the database that holds their table.
+		err := tx.Scan(catalog.BucketTables, store.Prefix(catalogID, db), func(_ string, raw []byte) error {
+			var t struct{ Name, CreatedBy string }
+			if err := jsonUnmarshal(raw, &t); err != nil {
+				return err
+			}
+			if t.CreatedBy != "" && slices.Contains(ps, t.CreatedBy) {
+				c.add([]string{PermDescribe}, nil, "implicit: "+t.CreatedBy+" created table "+db+"."+t.Name+" in it")
+				return store.Stop
+			}
+			return nil
+		})
+		if err != nil {
+			return out, err
+		}
+	}
+	out.Permissions = []string(withDescribe(expandAll(c.perms, databasePermsNoAll)))
+	out.Grantable = []string(expandAll(c.grantable, databasePermsNoAll))
+	out.Explain = append(out.Explain, c.explain...)
+	slices.Sort(out.Explain)
+	return out, nil
+}
+
+// CatalogAccessOf resolves principals' effective access to the catalog:
+// direct grants, and the administrators' implicit powers (create
+// databases, LF-tags and LF-tag expressions, and grant those).
+func CatalogAccessOf(tx *store.Tx, catalogID string, principals []string) (CatalogAccess, error) {
+	var out CatalogAccess
+	if err := checkCatalogID(catalogID); err != nil {
+		return out, err
+	}
+	if g, err := getGrant(tx, catalogID, api.IAMAllowedPrincipals, kindCatalog); err != nil {
+		return out, err
+	} else if g != nil && (slices.Contains(g.Permissions, PermAll) || slices.Contains(g.Permissions, PermCreateDatabase)) {
+		out.IAMAllowedCreateDatabase = true
+		out.Explain = append(out.Explain, "IAM only: "+api.IAMAllowedPrincipals+" holds CREATE_DATABASE on the catalog")
+	}
+	var c collector
+	ps := expandPrincipals(principals)
+	for _, p := range ps {
+		if g, err := getGrant(tx, catalogID, p, kindCatalog); err != nil {
+			return out, err
+		} else if g != nil {
+			c.add(g.Permissions, g.Grantable, "grant on catalog "+catalogID+" to "+p)
+		}
+	}
+	s, err := GetSettings(tx, catalogID)
+	if err != nil {
+		return out, err
+	}
+	if IsAdmin(&s, ps...) {
+		implicit := []string{PermCreateDatabase, PermCreateLFTag, PermCreateLFTagExpression, PermDescribe}
+		c.add(implicit, implicit, "implicit: data lake administrator")
+	} else if IsReadOnlyAdmin(&s, ps...) {
+		c.add([]string{PermDescribe}, nil, "implicit: read-only administrator")
+	}
+	out.Permissions = []string(withDescribe(expandAll(c.perms, catalogPermsNoAll)))
+	out.Grantable = []string(expandAll(c.grantable, catalogPermsNoAll))
+	out.Explain = c.explain
+	slices.Sort(out.Explain)
+	return out, nil
+}
