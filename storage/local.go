@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/sluicedb/sluice/authz/lferr"
@@ -133,8 +134,8 @@ func (l *Local) List(ctx context.Context, prefix string) ([]ObjectInfo, error) {
 				}
 				return ioErr("listing", l.uri, key, err)
 			}
-			if info.IsDir() {
-				return nil
+			if !info.Mode().IsRegular() {
+				return nil // a link to a directory, FIFO or device is no object
 			}
 		} else {
 			if !d.Type().IsRegular() {
@@ -174,7 +175,9 @@ func (l *Local) Open(ctx context.Context, key string) (File, error) {
 		return nil, ioErr("opening", l.uri, key, err)
 	}
 	defer root.Close()
-	f, err := root.Open(key)
+	// O_NONBLOCK: opening a FIFO planted in a table directory must not
+	// hang the query; it is refused below as not a regular file.
+	f, err := root.OpenFile(key, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		if rerr := l.refused(key, err); rerr != nil {
 			return nil, rerr

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -267,5 +268,31 @@ func TestLocalRemoveStaleTemp(t *testing.T) {
 	}
 	if k := keys(t, st, ""); !reflect.DeepEqual(k, []string{"d/y.parquet"}) {
 		t.Fatalf("after cleanup: %v", k)
+	}
+}
+
+func TestLocalRefusesSpecialFiles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.parquet"), 0o644); err != nil {
+		t.Skipf("cannot create a FIFO here: %v", err)
+	}
+	must(t, os.Symlink("pipe.parquet", filepath.Join(dir, "link.parquet")))
+	st, _ := NewLocal(dir)
+	done := make(chan error, 1)
+	go func() {
+		_, err := st.Open(ctx, "pipe.parquet")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if lferr.CodeOf(err) != lferr.InvalidInput {
+			t.Fatalf("open FIFO: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("opening a FIFO blocked")
+	}
+	if got := keys(t, st, ""); len(got) != 0 {
+		t.Fatalf("special files listed: %v", got)
 	}
 }
