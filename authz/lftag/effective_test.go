@@ -182,7 +182,9 @@ func TestGetResourceLFTags(t *testing.T) {
 	f.assign(tableRes("d", "t"), "class", "public")
 	f.assign(colRes("d", "t", "b"), "class", "sensitive")
 	f.assign(colRes("d", "t", "c"), "module", "orders")
-	p := func(k, v string) api.LFTagPair { return api.LFTagPair{CatalogId: acct, TagKey: k, TagValues: []string{v}} }
+	p := func(k, v string) api.LFTagPair {
+		return api.LFTagPair{CatalogId: acct, TagKey: k, TagValues: []string{v}}
+	}
 	cases := []struct {
 		name     string
 		res      *api.Resource
