@@ -56,7 +56,7 @@ func (cc *compiler) compileArith(e *plan.Func, op arithOp) (enode, error) {
 		return nil, argCountErr(e.Name, len(e.Args))
 	}
 	lt, rt := e.Args[0].Type(), e.Args[1].Type()
-	n := &arithNode{op: op, scale: -1, text: e.String()}
+	n := &arithNode{op: op, scale: -1, text: cc.text(e)}
 	var work types.T
 	switch op {
 	case opDiv:
@@ -79,7 +79,7 @@ func (cc *compiler) compileArith(e *plan.Func, op arithOp) (enode, error) {
 		case pNull:
 			return &constNode{v: constVec(types.NullValue, e.T)}, nil
 		default:
-			return nil, typeErr(e, "arithmetic result must be numeric")
+			return nil, cc.typeErr(e, "arithmetic result must be numeric")
 		}
 	}
 	if e.T.Kind == types.Decimal {
@@ -89,7 +89,7 @@ func (cc *compiler) compileArith(e *plan.Func, op arithOp) (enode, error) {
 		return &constNode{v: constVec(types.NullValue, e.T)}, nil
 	}
 	if physOf(e.T.Kind) != n.k && !(op == opDiv && physOf(e.T.Kind) == pF64) {
-		return nil, typeErr(e, "result type does not match the operator")
+		return nil, cc.typeErr(e, "result type does not match the operator")
 	}
 	var err error
 	if n.l, err = cc.compileAs(e.Args[0], work); err != nil {
@@ -105,8 +105,8 @@ func isIntLike(t types.T) bool {
 	return t.Kind == types.Int64 || t.Kind == types.Bool || t.Kind == types.Null
 }
 
-func typeErr(e plan.Expr, why string) error {
-	return eTypeErr(e.String(), why)
+func (cc *compiler) typeErr(e plan.Expr, why string) error {
+	return eTypeErr(cc.text(e), why)
 }
 
 func (n *arithNode) eval(c *ectx, sel []int32) (*evec, error) {
@@ -408,13 +408,13 @@ func (cc *compiler) compileNeg(e *plan.Func) (enode, error) {
 		if k == pNull {
 			return &constNode{v: constVec(types.NullValue, e.T)}, nil
 		}
-		return nil, typeErr(e, "negation needs a numeric operand")
+		return nil, cc.typeErr(e, "negation needs a numeric operand")
 	}
 	arg, err := cc.compileAs(e.Args[0], e.T)
 	if err != nil {
 		return nil, err
 	}
-	return &negNode{arg: arg, k: k, text: e.String()}, nil
+	return &negNode{arg: arg, k: k, text: cc.text(e)}, nil
 }
 
 func (n *negNode) eval(c *ectx, sel []int32) (*evec, error) {

@@ -151,7 +151,7 @@ type caseNode struct {
 
 func (cc *compiler) compileCase(e *plan.Case) (enode, error) {
 	if len(e.Whens) == 0 {
-		return nil, eTypeErr(e.String(), "CASE needs at least one WHEN")
+		return nil, eTypeErr(cc.text(e), "CASE needs at least one WHEN")
 	}
 	if e.T.Kind == types.Null {
 		return &constNode{v: constVec(types.NullValue, e.T)}, nil

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -128,5 +129,38 @@ func TestMalformedBatch(t *testing.T) {
 	ev2, _ := CompileExpr(fn("+", tF, col(0, tF), lit(vF(1), tF)), &Env{})
 	if _, err := ev2.Eval(&Batch{Cols: []arrow.Array{arr}, N: 2}); lferr.CodeOf(err) != lferr.InternalService {
 		t.Errorf("type mismatch: got %v, want InternalServiceException", err)
+	}
+}
+
+// TestPolicyErrorsAreRedacted: an error from a policy expression names
+// neither the expression nor its (possibly hidden) columns.
+func TestPolicyErrorsAreRedacted(t *testing.T) {
+	mem := checkedMem(t)
+	arr := buildArray(t, mem, tI, []types.Value{vI(math.MaxInt64)}, false)
+	defer arr.Release()
+	secret := &plan.ColRef{Idx: 0, T: tI, Name: "salary_secret"}
+	for _, e := range []plan.Expr{
+		fn("+", tI, secret, lit(vI(1), tI)),
+		fn("neg", tI, fn("-", tI, lit(vI(-2), tI), secret)),
+		fn("abs", tI, fn("-", tI, lit(vI(math.MinInt64), tI), fn("-", tI, secret, secret))),
+	} {
+		for _, redact := range []bool{false, true} {
+			compile := CompileExpr
+			if redact {
+				compile = CompilePolicyExpr
+			}
+			ev, err := compile(e, &Env{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = ev.Eval(&Batch{Cols: []arrow.Array{arr}, N: 1})
+			if lferr.CodeOf(err) != lferr.ExecutionError {
+				t.Fatalf("%s: got %v, want an ExecutionError", e, err)
+			}
+			leaks := strings.Contains(err.Error(), "salary_secret")
+			if leaks == redact {
+				t.Errorf("%s (policy=%v): message %q", e, redact, err)
+			}
+		}
 	}
 }

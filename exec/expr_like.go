@@ -126,12 +126,12 @@ func (cc *compiler) compileLike(e *plan.Func) (enode, error) {
 	if len(e.Args) == 3 {
 		c, ok := e.Args[2].(*plan.Const)
 		if !ok {
-			return nil, eTypeErr(e.String(), "the ESCAPE argument must be a constant")
+			return nil, eTypeErr(cc.text(e), "the ESCAPE argument must be a constant")
 		}
 		if !c.V.Null {
 			v, _ := castValue(c.V, types.StringT)
 			if len(v.S) > 1 {
-				return nil, eTypeErr(e.String(), "the ESCAPE argument must be a single character")
+				return nil, eTypeErr(cc.text(e), "the ESCAPE argument must be a single character")
 			}
 			if len(v.S) == 1 {
 				n.esc = v.S[0]

@@ -247,7 +247,7 @@ func (cc *compiler) compileScalar(name string, e *plan.Func) (enode, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &fnNode{text: e.String(), impl: impl, k: physOf(e.T.Kind)}
+	n := &fnNode{text: cc.text(e), impl: impl, k: physOf(e.T.Kind)}
 	for k, a := range e.Args {
 		an, err := cc.compileAs(a, argTypes[k])
 		if err != nil {
