@@ -18,9 +18,9 @@ import (
 )
 
 // File is an open Parquet file. Its footer is parsed once at Open; readers
-// created from it share that metadata. A File is safe for concurrent
-// NewReader calls only if the underlying storage.File's ReadAt is (both the
-// local and the in-memory stores' files are).
+// created from it share that metadata. A File and its Readers are for one
+// goroutine at a time (arrow-go's file reader makes no concurrency
+// promise); open the object again to read it in parallel.
 type File struct {
 	name   string // for error messages: the object key or URI
 	src    storage.File
@@ -28,7 +28,7 @@ type File struct {
 	mem    memory.Allocator
 	pq     *file.Reader
 	schema *arrow.Schema // the file's own Arrow schema (as pqarrow maps it)
-	// fields maps a top-level column name to its leaf index, for flat
+	// leaf maps a top-level column name to its leaf index, for flat
 	// (primitive) columns only. Nested columns are absent: sluice's type
 	// system has none, and a request for one fails as unsupported.
 	leaf   map[string]int
