@@ -17,6 +17,39 @@ type inSet struct {
 	floats  map[float64]struct{}
 	strs    map[string]struct{}
 	n       int
+	// Member lists for small sets, built on first probe.
+	ilist []int64
+	slist []string
+}
+
+// smallSet is the size up to which IN probes scan a list.
+const smallSet = 8
+
+func (s *inSet) intList() []int64 {
+	if s.ilist == nil {
+		for x := range s.ints {
+			s.ilist = append(s.ilist, x)
+		}
+	}
+	return s.ilist
+}
+
+func (s *inSet) strList() []string {
+	if s.slist == nil {
+		for x := range s.strs {
+			s.slist = append(s.slist, x)
+		}
+	}
+	return s.slist
+}
+
+func containsStr(list []string, x string) bool {
+	for _, y := range list {
+		if x == y {
+			return true
+		}
+	}
+	return false
 }
 
 func newInSet(k pkind) *inSet {
@@ -77,8 +110,30 @@ func (s *inSet) probe(a *evec, out *evec, negate bool, cnt int, sel []int32, dc 
 	} else {
 		out.b = eGrowBools(out.b, cnt)
 		out.setNullsFrom(a, cnt, sel)
-		switch s.k {
-		case pI64:
+		switch {
+		case s.k == pI64 && s.n <= smallSet:
+			// A few members: a linear scan beats hashing.
+			list := s.intList()
+			eForRows(cnt, sel, func(i int) {
+				x := a.i[i]
+				found := false
+				for _, y := range list {
+					found = found || x == y
+				}
+				out.b[i] = found
+			})
+		case s.k == pStr && s.n <= smallSet:
+			list := s.strList()
+			if sel == nil {
+				for i := 0; i < cnt; i++ {
+					out.b[i] = containsStr(list, a.str(i))
+				}
+			} else {
+				for _, i := range sel {
+					out.b[i] = containsStr(list, a.str(int(i)))
+				}
+			}
+		case s.k == pI64:
 			m := s.ints
 			if sel == nil {
 				for i := 0; i < cnt; i++ {
@@ -89,7 +144,7 @@ func (s *inSet) probe(a *evec, out *evec, negate bool, cnt int, sel []int32, dc 
 					_, out.b[i] = m[a.i[i]]
 				}
 			}
-		case pF64:
+		case s.k == pF64:
 			m := s.floats
 			eForRows(cnt, sel, func(i int) {
 				f := a.f[i]
@@ -98,7 +153,7 @@ func (s *inSet) probe(a *evec, out *evec, negate bool, cnt int, sel []int32, dc 
 				}
 				_, out.b[i] = m[f]
 			})
-		case pStr:
+		case s.k == pStr:
 			m := s.strs
 			if sel == nil {
 				for i := 0; i < cnt; i++ {
