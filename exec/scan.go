@@ -50,6 +50,15 @@ type scanOp struct {
 
 	// statistics for tests and EXPLAIN ANALYZE-style reporting
 	stats ScanStats
+
+	// per-query cache (scan_cache.go)
+	replay     []Batch
+	replayPos  int
+	replayCols []arrow.Array
+	recording  bool
+	recorded   []Batch
+	recRows    int
+	cacheKey   scanCacheKey
 }
 
 // ScanStats counts what a scan read.
@@ -91,14 +100,27 @@ func (o *scanOp) Init(ctx context.Context) error {
 	n := o.node
 	if !n.Partitioned {
 		o.units = []scanUnit{{location: n.Location}}
-		return nil
-	}
-	for _, p := range n.Partitions {
-		vals, err := scanPartitionValues(n, p)
-		if err != nil {
-			return err
+	} else {
+		for _, p := range n.Partitions {
+			vals, err := scanPartitionValues(n, p)
+			if err != nil {
+				return err
+			}
+			o.units = append(o.units, scanUnit{location: p.Location, values: vals})
 		}
-		o.units = append(o.units, scanUnit{location: p.Location, values: vals})
+	}
+	o.replay, o.recording, o.cacheKey = cacheRun(o.env, n)
+	if o.replay != nil {
+		// Replaying what this query already read: still resolve every
+		// store, so the engine's credential checks run as on a real read.
+		for _, u := range o.units {
+			if o.env.Storage == nil {
+				return lferr.New(lferr.StorageError, "no storage resolver to read %s", u.location)
+			}
+			if _, err := o.env.Storage.StoreFor(o.ctx, n, u.location); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -339,12 +361,31 @@ func (o *scanOp) Next() (*Batch, error) {
 		if err := opCheckCtx(o.ctx); err != nil {
 			return nil, err
 		}
+		if o.replay != nil {
+			if o.replayPos >= len(o.replay) {
+				return opEOF, nil
+			}
+			rb := o.replay[o.replayPos]
+			o.replayPos++
+			o.stats.Rows += int64(rb.N)
+			o.replayCols = append(o.replayCols[:0], rb.Cols...)
+			b, err := o.finish(Batch{Cols: o.replayCols, N: rb.N})
+			if err != nil || b != nil {
+				return b, err
+			}
+			continue
+		}
 		if o.cur == nil {
 			ok, err := o.nextFile()
 			if err != nil {
 				return nil, err
 			}
 			if !ok {
+				if o.recording {
+					o.recording = false
+					cacheStore(o.cacheKey, o.recorded)
+					o.recorded = nil
+				}
 				return opEOF, nil
 			}
 		}
@@ -375,6 +416,9 @@ func (o *scanOp) Next() (*Batch, error) {
 			k++
 			a.Retain()
 			o.out = append(o.out, a)
+		}
+		if o.recording {
+			o.recordBatch(&Batch{Cols: o.out, N: nrows})
 		}
 		b, err := o.finish(Batch{Cols: o.out, N: nrows})
 		if err != nil || b != nil {

@@ -395,3 +395,39 @@ func TestScanNoColumnsCountsRows(t *testing.T) {
 		t.Fatal("a secure scan reading no file column was accepted")
 	}
 }
+
+// TestScanCacheReplaysWithinOneQuery: the same scan node run repeatedly
+// with one Env (a correlated subquery) is read from files twice, then
+// replayed with the policy applied again; another Env never sees it.
+func TestScanCacheReplaysWithinOneQuery(t *testing.T) {
+	loc, rows := scanTable(t)
+	n := &plan.Scan{Table: "t", Location: loc, Columns: scanCols,
+		Secure: &plan.SecureScan{RowFilter: cr(5, bln), CellGuards: make([]plan.Expr, len(scanCols)), Masks: make([]plan.Expr, len(scanCols)), OutputCols: []int{0, 1}}}
+	var want []string
+	for _, r := range rows {
+		if r.flag {
+			want = append(want, fmt.Sprintf("%d|%s", r.id, tv(str, r.name)))
+		}
+	}
+	env := &Env{Storage: uriResolver{}}
+	for run := 1; run <= 4; run++ {
+		op, err := Build(n, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		so := op.(*scanOp)
+		got, err := Collect(context.Background(), op, []types.T{i64, str})
+		if err != nil {
+			t.Fatal(err)
+		}
+		equalStrings(t, fmt.Sprintf("run %d", run), rowStrings(got), want)
+		if replayed := so.Stats().Files == 0; replayed != (run >= 3) {
+			t.Fatalf("run %d: replayed=%v", run, replayed)
+		}
+	}
+	op, _ := Build(n, &Env{Storage: uriResolver{}})
+	so := op.(*scanOp)
+	if _, err := Collect(context.Background(), op, nil); err != nil || so.Stats().Files == 0 {
+		t.Fatalf("a new Env replayed another query's scan (err %v)", err)
+	}
+}
