@@ -1,6 +1,8 @@
 package lf
 
 import (
+	"strings"
+
 	"github.com/sluicedb/sluice/authz/api"
 	"github.com/sluicedb/sluice/authz/catalog"
 	"github.com/sluicedb/sluice/authz/lftag"
@@ -68,4 +70,47 @@ func OnDelete(tx *store.Tx, r catalog.Resource) error {
 	// lftag.OnCatalogDelete may also be registered by the facade; a second
 	// run finds nothing left to delete.
 	return lftag.DeleteResourceTags(tx, cat, r.Database, r.Table)
+}
+
+// OnDeleteTag is the lftag Config OnDeleteTag hook: LF drops the grants on
+// a deleted LF-tag key and the inline LF-tag policy grants that use it.
+func OnDeleteTag(tx *store.Tx, catalogID, tagKey string) error {
+	key := strings.ToLower(tagKey)
+	if err := deleteGrantsOn(tx, catalogID, store.Key(kindTag, key), true); err != nil {
+		return err
+	}
+	return deletePolicyGrants(tx, catalogID, func(p *api.LFTagPolicyResource) bool {
+		for _, e := range p.Expression {
+			if e.TagKey == key {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// OnDeleteExpression is the lftag Config OnDeleteExpression hook: LF
+// deletes every LF-tag policy grant naming a deleted saved expression, and
+// the grants on the expression itself.
+func OnDeleteExpression(tx *store.Tx, catalogID, name string) error {
+	if err := deleteGrantsOn(tx, catalogID, store.Key(kindTagExpr, name), false); err != nil {
+		return err
+	}
+	return deletePolicyGrants(tx, catalogID, func(p *api.LFTagPolicyResource) bool { return p.ExpressionName == name })
+}
+
+func deletePolicyGrants(tx *store.Tx, catalogID string, match func(*api.LFTagPolicyResource) bool) error {
+	rows, err := appendRowsOn(tx, catalogID, kindPolicy, true, nil)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if p := r.p.Resource.LFTagPolicy; p != nil && match(p) {
+			tgtKey := r.key[len(store.Key(catalogID, r.p.Principal.DataLakePrincipalIdentifier))+len(store.Sep):]
+			if err := deleteGrant(tx, catalogID, r.p.Principal.DataLakePrincipalIdentifier, tgtKey); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
