@@ -17,12 +17,12 @@ import (
 // it equals exec.BatchSize (storage must not import exec).
 const DefaultBatchSize = 4096
 
-// decodeBatch is how many rows are decoded at once. Decoding in larger
-// pieces than the output batch amortizes arrow-go's per-batch costs (for
-// dictionary columns it copies the whole dictionary into every batch) and
-// conversions; output batches are zero-copy slices of it. Memory stays
-// bounded by decodeBatch rows of the projected columns.
-const decodeBatch = 64 * 1024
+// decodeBatch is the most rows decoded at once. Decoding in larger pieces
+// than the output batch amortizes arrow-go's per-batch costs (for
+// dictionary columns it copies the whole dictionary into every piece) and
+// conversions; output batches are zero-copy slices of it. Memory is bounded
+// by decodeBytes per piece (pieces never span row groups).
+const decodeBatch = 1 << 20
 
 // firstDecode is the size of a reader's first decoded piece, which
 // measures how many bytes a row takes (see estimateDecodeRows).
