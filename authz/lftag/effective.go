@@ -50,6 +50,9 @@ func EffectiveTags(tx *store.Tx, catalogID, database, table string) (*TableTags,
 	if database == "" || table == "" {
 		return nil, lferr.New(lferr.InvalidInput, "A database name and a table name are required to read the LF-tags of a table.")
 	}
+	if err := checkKeyParts(catalogID, database, table); err != nil {
+		return nil, err
+	}
 	raw, err := tx.GetRaw(catalog.BucketTables, store.Key(catalogID, database, table))
 	if err != nil {
 		return nil, err
@@ -117,6 +120,9 @@ func EffectiveDatabaseTags(tx *store.Tx, catalogID, database string) (map[string
 	if database == "" {
 		return nil, lferr.New(lferr.InvalidInput, "A database name is required to read the LF-tags of a database.")
 	}
+	if err := checkKeyParts(catalogID, database); err != nil {
+		return nil, err
+	}
 	ok, err := tx.Has(catalog.BucketDatabases, store.Key(catalogID, database))
 	if err != nil {
 		return nil, err
@@ -126,6 +132,18 @@ func EffectiveDatabaseTags(tx *store.Tx, catalogID, database string) (map[string
 	}
 	m, err := exactTags(tx, catalogID, target{Database: database})
 	return nonNil(m), err
+}
+
+// checkKeyParts refuses names that contain the key separator. Glue names
+// never do; a caller passing one anyway must not read or delete the
+// records of another resource through a crafted composite key.
+func checkKeyParts(parts ...string) error {
+	for _, p := range parts {
+		if strings.Contains(p, store.Sep) {
+			return lferr.New(lferr.InvalidInput, "Name %q contains a NUL character.", short(p))
+		}
+	}
+	return nil
 }
 
 // overlay returns base with over's entries replacing base's. With nothing
@@ -231,6 +249,9 @@ func DeleteResourceTags(tx *store.Tx, catalogID, database, table string) error {
 	database, table = strings.ToLower(database), strings.ToLower(table)
 	if database == "" {
 		return lferr.AssertionFailedf("lftag: DeleteResourceTags without a database")
+	}
+	if err := checkKeyParts(catalogID, database, table); err != nil {
+		return err
 	}
 	all, err := scanUnder(tx, catalogID, database, table)
 	if err != nil {

@@ -401,3 +401,54 @@ func splitKey(k string) []string {
 	}
 	return append(out, k[start:])
 }
+
+func TestDroppedColumns(t *testing.T) {
+	f := newFixture(t)
+	f.tag("class", "public", "sensitive")
+	f.database("d")
+	f.table("d", "t", "a", "b")
+	f.assign(colRes("d", "t", "b"), "class", "sensitive")
+	f.assign(colRes("d", "t", "a"), "class", "public")
+	drop := func(cols ...string) {
+		in := api.TableInput{Name: "t", StorageDescriptor: &api.StorageDescriptor{}}
+		for _, c := range cols {
+			in.StorageDescriptor.Columns = append(in.StorageDescriptor.Columns, api.Column{Name: c, Type: "string"})
+		}
+		f.must(f.cat.UpdateTable(ctx, acct, "d", in))
+	}
+	drop("a")
+	tt := f.effective("d", "t")
+	if _, ok := tt.Columns["b"]; ok {
+		t.Fatal("a dropped column is still listed")
+	}
+	got, err := f.svc.GetResourceLFTags(ctx, api.GetResourceLFTagsInput{Resource: tableRes("d", "t"), ShowAssignedLFTags: true})
+	f.must(err)
+	wantEqual(t, "assigned columns", len(got.LFTagsOnColumns), 1)
+	// The stale assignment of b does not block deleting "sensitive".
+	f.must(f.svc.UpdateLFTag(ctx, api.UpdateLFTagInput{TagKey: "class", TagValuesToDelete: []string{"sensitive"}}))
+	// A live one still blocks "public".
+	wantCode(t, f.svc.UpdateLFTag(ctx, api.UpdateLFTagInput{TagKey: "class", TagValuesToDelete: []string{"public"}}), lferr.InvalidInput, "column a of table d.t")
+
+	// PruneColumnTags clears what a later drop leaves behind.
+	f.must(f.svc.UpdateLFTag(ctx, api.UpdateLFTagInput{TagKey: "class", TagValuesToAdd: []string{"sensitive"}}))
+	drop("a", "b")
+	f.assign(colRes("d", "t", "b"), "class", "sensitive")
+	drop("a")
+	var n int
+	f.must(f.db.Update(func(tx *store.Tx) error { var err error; n, err = PruneColumnTags(tx, acct, "D", "T"); return err }))
+	wantEqual(t, "pruned", n, 1)
+	drop("a", "b")
+	wantEqual(t, "re-added column inherits only", f.effective("d", "t").Columns["b"], kv())
+}
+
+func TestNULInNames(t *testing.T) {
+	f := newFixture(t)
+	f.must(f.db.Update(func(tx *store.Tx) error {
+		_, err := EffectiveTags(tx, acct, "a", "t\x00c")
+		wantCode(t, err, lferr.InvalidInput, "NUL")
+		_, err = EffectiveDatabaseTags(tx, acct, "a\x00")
+		wantCode(t, err, lferr.InvalidInput, "NUL")
+		wantCode(t, DeleteResourceTags(tx, acct+"\x00a", "d", ""), lferr.InvalidInput, "NUL")
+		return nil
+	}))
+}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sluicedb/sluice/authz/api"
+	"github.com/sluicedb/sluice/authz/catalog"
 	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/authz/store"
 )
@@ -241,19 +242,100 @@ func (t Txn) UpdateLFTag(in api.UpdateLFTagInput) error {
 	return t.tx.Put(BucketTags, tagKey(cat, key), rec)
 }
 
-// firstUse names one resource that has key=value assigned, or "".
+// firstUse names one resource that has key=value assigned, or "". An
+// assignment to a column the table no longer has (UpdateTable dropped it;
+// the catalog has no hook for that) is not a use: it is deleted here, in
+// the caller's write transaction, so it cannot block the update.
 func firstUse(tx *store.Tx, catalogID, key, value string) (string, error) {
-	var where string
+	var uses []target
 	p := store.Prefix(catalogID, key, value)
 	err := tx.Scan(BucketIndex, p, func(k string, _ []byte) error {
 		parts := strings.Split(k[len(p):], store.Sep)
 		if len(parts) != 3 {
 			return lferr.New(lferr.InternalService, "corrupt LF-tag index key %q", strings.ReplaceAll(k, store.Sep, "/"))
 		}
-		where = target{Database: parts[0], Table: parts[1], Column: parts[2]}.String()
-		return store.Stop
+		uses = append(uses, target{Database: parts[0], Table: parts[1], Column: parts[2]})
+		return nil
 	})
-	return where, err
+	if err != nil {
+		return "", err
+	}
+	columns := map[[2]string]map[string]bool{}
+	for _, u := range uses {
+		if u.level() != levelColumn {
+			return u.String(), nil
+		}
+		tk := [2]string{u.Database, u.Table}
+		set, ok := columns[tk]
+		if !ok {
+			if set, err = columnSet(tx, catalogID, u.Database, u.Table); err != nil {
+				return "", err
+			}
+			columns[tk] = set
+		}
+		if set[u.Column] {
+			return u.String(), nil
+		}
+		if tx.Writable() {
+			if err := deleteAssignment(tx, catalogID, u, key, value); err != nil {
+				return "", err
+			}
+		}
+	}
+	return "", nil
+}
+
+// columnSet returns the lower-cased column names of a table (nil when the
+// table does not exist).
+func columnSet(tx *store.Tx, catalogID, database, table string) (map[string]bool, error) {
+	raw, err := tx.GetRaw(catalog.BucketTables, store.Key(catalogID, database, table))
+	if err != nil || raw == nil {
+		return nil, err
+	}
+	var cols tableColumns
+	if err := json.Unmarshal(raw, &cols); err != nil {
+		return nil, lferr.Wrap(lferr.InternalService, err, "corrupt table record %s.%s: %v", database, table, err)
+	}
+	set := make(map[string]bool)
+	if cols.StorageDescriptor != nil {
+		for _, c := range cols.StorageDescriptor.Columns {
+			set[strings.ToLower(c.Name)] = true
+		}
+	}
+	for _, c := range cols.PartitionKeys {
+		set[strings.ToLower(c.Name)] = true
+	}
+	return set, nil
+}
+
+// PruneColumnTags deletes the assignments of columns that a table no
+// longer has and returns how many it deleted. Call it in the transaction
+// of an UpdateTable that may drop columns, so a column re-added later
+// under the same name does not come back tagged.
+func PruneColumnTags(tx *store.Tx, catalogID, database, table string) (int, error) {
+	database, table = strings.ToLower(database), strings.ToLower(table)
+	if err := checkKeyParts(catalogID, database, table); err != nil {
+		return 0, err
+	}
+	set, err := columnSet(tx, catalogID, database, table)
+	if err != nil {
+		return 0, err
+	}
+	all, err := scanUnder(tx, catalogID, database, table)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, a := range all {
+		if a.Column == "" || set[a.Column] {
+			continue
+		}
+		if err := deleteAssignment(tx, catalogID, a.target, a.Key, a.Value); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // ---- DeleteLFTag ----
