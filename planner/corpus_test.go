@@ -104,8 +104,7 @@ func applyDDL(f *fakeClient, st Statement) {
 
 // TestCorpusPlans plans every record of the shared sqllogictest corpus
 // that runs under engine mysql and fails if a statement the corpus
-// expects to succeed does not plan, beyond the known gaps (INTERSECT /
-// EXCEPT, which vitess does not parse).
+// expects to succeed does not plan.
 func TestCorpusPlans(t *testing.T) {
 	if _, err := os.Stat(corpusDir); err != nil {
 		t.Skipf("corpus not present at %s", corpusDir)
@@ -157,9 +156,6 @@ func TestCorpusPlans(t *testing.T) {
 			}
 			total++
 			if err != nil {
-				if strings.Contains(strings.ToUpper(r.sql), "INTERSECT") || strings.Contains(strings.ToUpper(r.sql), "EXCEPT") {
-					continue
-				}
 				failed++
 				fileFailed++
 				byCode[lferr.CodeOf(err)]++

@@ -375,6 +375,15 @@ func (b *builder) in(s *scope, left, right sqlparser.Expr, not bool) plan.Expr {
 	return nil
 }
 
+// castExact is castTo that also converts between decimal precisions, so a
+// node's output types are exactly ts (set operations need equal types).
+func castExact(e plan.Expr, t types.T) plan.Expr {
+	if et := e.Type(); et != t && et.Kind == types.Decimal && t.Kind == types.Decimal {
+		return &plan.Cast{Arg: e, T: t}
+	}
+	return castTo(e, t)
+}
+
 // castNode projects node's columns to ts where they differ.
 func castNode(n plan.Node, ts []types.T) plan.Node {
 	cols := n.Schema()
@@ -390,7 +399,7 @@ func castNode(n plan.Node, ts []types.T) plan.Node {
 	exprs := make([]plan.Expr, len(cols))
 	out := make([]plan.Column, len(cols))
 	for i, c := range cols {
-		exprs[i] = castTo(&plan.ColRef{Idx: i, T: c.T, Name: c.Name}, ts[i])
+		exprs[i] = castExact(&plan.ColRef{Idx: i, T: c.T, Name: c.Name}, ts[i])
 		out[i] = plan.Column{Name: c.Name, Table: c.Table, T: exprs[i].Type()}
 	}
 	return &plan.Project{Input: n, Exprs: exprs, Cols: out}

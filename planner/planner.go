@@ -105,6 +105,9 @@ func (b *builder) statement(sql string) Statement {
 	if dropIndexRe.MatchString(sql) {
 		return &NoOp{What: "DROP INDEX"}
 	}
+	if st := b.compoundStatement(sql); st != nil {
+		return st
+	}
 	ast := parse(rewriteAggAll(sql))
 	return b.astStatement(ast, sql)
 }
@@ -250,4 +253,22 @@ func (b *builder) query(ts sqlparser.TableStatement) *Query {
 func (b *builder) planTop(ts sqlparser.TableStatement) (plan.Node, []plan.Column) {
 	n := opt.PruneColumns(opt.Decorrelate(b.planQuery(ts, nil, &level{})))
 	return n, n.Schema()
+}
+
+// compoundStatement plans [EXPLAIN] SELECT ... INTERSECT / EXCEPT ...,
+// which vitess cannot parse; nil when sql is not one.
+func (b *builder) compoundStatement(sql string) Statement {
+	body, explain := sql, false
+	if ws := topLevelWords(sql); len(ws) > 0 && ws[0].w == "explain" {
+		body, explain = sql[ws[0].end:], true
+	}
+	parts, tail, ok := splitCompound(body)
+	if !ok {
+		return nil
+	}
+	n := opt.PruneColumns(opt.Decorrelate(b.compound(parts, tail)))
+	if explain {
+		return &Explain{Plan: n}
+	}
+	return &Query{Plan: n, Columns: n.Schema()}
 }

@@ -468,8 +468,14 @@ func (b *builder) planUnion(u *sqlparser.Union, parent *scope, lvl *level) plan.
 	}
 	// name the result after the first input
 	var node plan.Node = &plan.Union{Inputs: inputs, All: all}
+	return b.orderSetResult(node, u.OrderBy, u.Limit, parent, lvl)
+}
+
+// orderSetResult applies ORDER BY / LIMIT to the result of a set
+// operation: names refer to the output columns (of the first input).
+func (b *builder) orderSetResult(node plan.Node, orderBy sqlparser.OrderBy, lim *sqlparser.Limit, parent *scope, lvl *level) plan.Node {
 	sch := node.Schema()
-	if len(u.OrderBy) > 0 {
+	if len(orderBy) > 0 {
 		cols := make([]colInfo, len(sch))
 		items := make([]selItem, len(sch))
 		for i, c := range sch {
@@ -478,7 +484,7 @@ func (b *builder) planUnion(u *sqlparser.Union, parent *scope, lvl *level) plan.
 		}
 		s := &scope{cols: cols, parent: parent, lvl: lvl}
 		var keys []plan.SortKey
-		for _, o := range u.OrderBy {
+		for _, o := range orderBy {
 			var e plan.Expr
 			if idx := orderTarget(o.Expr, items, len(items)); idx >= 0 {
 				e = &plan.ColRef{Idx: idx, T: sch[idx].T, Name: sch[idx].Name}
@@ -489,7 +495,7 @@ func (b *builder) planUnion(u *sqlparser.Union, parent *scope, lvl *level) plan.
 		}
 		node = &plan.Sort{Input: node, Keys: keys}
 	}
-	return b.limit(node, u.Limit)
+	return b.limit(node, lim)
 }
 
 // unqualify drops table qualifiers: the result of a UNION has none, but
