@@ -231,11 +231,13 @@ func GenerateLineitemFiles(ctx context.Context, dir string, rows, seed, fileRows
 }
 
 func writeFileAtomically(ctx context.Context, path string, rows, seed int64, opts LineitemOptions) (err error) {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+	// A unique temporary name: two processes generating the same table at
+	// once each write their own file, and the last rename wins intact.
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
 	}
+	tmp := f.Name()
 	defer func() {
 		if err != nil {
 			f.Close()
