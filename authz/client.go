@@ -2,17 +2,18 @@ package authz
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/hex"
-	"io"
+	"slices"
+	"strings"
 
 	"github.com/sluicedb/sluice/authz/api"
 	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/authz/store"
+	"github.com/sluicedb/sluice/authz/sts"
 )
 
-// client is the in-process api.Client: authorize, then one store
-// transaction per call.
+// client is the in-process api.Client: authorize (IAM for role sessions,
+// then Lake Formation where the call touches a table or database), then
+// one store transaction per call.
 type client struct {
 	cp     *ControlPlane
 	caller Caller
@@ -29,10 +30,6 @@ func (c *client) catalogID() string {
 	return c.cp.account
 }
 
-func (c *client) arn(resource string) string {
-	return "arn:aws:glue:" + c.cp.region + ":" + c.catalogID() + ":" + resource
-}
-
 func live(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return lferr.Wrap(lferr.OperationTimeout, err, "request cancelled: %v", err)
@@ -40,191 +37,248 @@ func live(ctx context.Context) error {
 	return nil
 }
 
-func (c *client) gate(ctx context.Context, action, resource string) error {
+// principals are the LF principals a role session's grants are looked up
+// for: its role (LF maps a session to its role, spec §8.3).
+func (c *client) principals() []string { return []string{c.caller.RoleArn()} }
+
+func (c *client) isAdmin() bool { return c.caller.Kind == AdminCaller }
+
+// gate authorizes a Glue operation in its own read transaction, then, for
+// role sessions, runs lfCheck (the Lake Formation permission the call
+// needs) in the same transaction.
+func (c *client) gate(ctx context.Context, op string, t sts.Target, lfCheck func(tx *store.Tx) error) error {
 	if err := live(ctx); err != nil {
 		return err
 	}
-	return c.cp.authorize(c.caller, action, resource)
+	if t.Account == "" {
+		t.Account = c.catalogID()
+	}
+	if c.isAdmin() {
+		_, err := c.cp.principalOf(c.caller)
+		return err
+	}
+	return c.cp.db.View(func(tx *store.Tx) error {
+		if err := c.cp.authorize(tx, c.caller, "glue", op, t); err != nil {
+			return err
+		}
+		if lfCheck != nil {
+			return lfCheck(tx)
+		}
+		return nil
+	})
+}
+
+// needDB requires one of perms on a database (LF).
+func (c *client) needDB(db string, perms ...string) func(tx *store.Tx) error {
+	return func(tx *store.Tx) error {
+		have, err := c.cp.lf.DatabasePermissions(tx, c.catalogID(), c.principals(), db)
+		if err != nil {
+			return err
+		}
+		for _, p := range perms {
+			if slices.Contains(have, p) || slices.Contains(have, "ALL") {
+				return nil
+			}
+		}
+		return lferr.New(lferr.AccessDenied, "Insufficient Lake Formation permission(s): %s on database %s is required", strings.Join(perms, " or "), db)
+	}
+}
+
+// needTable requires one of perms held on the whole table (LF; rule 12 for
+// writes: a restricted grant does not count).
+func (c *client) needTable(db, table string, perms ...string) func(tx *store.Tx) error {
+	return func(tx *store.Tx) error {
+		a, err := c.cp.lf.TableAccess(tx, c.catalogID(), c.principals(), db, table)
+		if err != nil {
+			return err
+		}
+		for _, p := range perms {
+			if a.IAMOnly || a.Has(p) {
+				return nil
+			}
+		}
+		return lferr.New(lferr.AccessDenied, "Insufficient Lake Formation permission(s): %s on table %s.%s is required", strings.Join(perms, " or "), db, table)
+	}
 }
 
 // ---- api.Catalog ----
 
 func (c *client) GetDatabases(ctx context.Context) ([]api.Database, error) {
-	if err := c.gate(ctx, "glue:GetDatabases", c.arn("catalog")); err != nil {
+	if err := c.gate(ctx, "GetDatabases", sts.Target{}, nil); err != nil {
 		return nil, err
 	}
 	return c.cp.cat.GetDatabases(ctx, c.catalogID())
 }
 
 func (c *client) GetDatabase(ctx context.Context, name string) (*api.Database, error) {
-	if err := c.gate(ctx, "glue:GetDatabase", c.arn("database/"+name)); err != nil {
+	if err := c.gate(ctx, "GetDatabase", sts.Target{Database: name}, nil); err != nil {
 		return nil, err
 	}
 	return c.cp.cat.GetDatabase(ctx, c.catalogID(), name)
 }
 
 func (c *client) CreateDatabase(ctx context.Context, in api.DatabaseInput) error {
-	if err := c.gate(ctx, "glue:CreateDatabase", c.arn("database/"+in.Name)); err != nil {
+	if err := c.gate(ctx, "CreateDatabase", sts.Target{Database: in.Name}, nil); err != nil {
 		return err
 	}
-	return c.cp.cat.CreateDatabase(ctx, c.catalogID(), in)
+	return c.cp.db.Update(func(tx *store.Tx) error {
+		return c.cp.cat.In(tx, c.caller.Principal).CreateDatabase(c.catalogID(), in)
+	})
 }
 
 func (c *client) DeleteDatabase(ctx context.Context, name string) error {
-	if err := c.gate(ctx, "glue:DeleteDatabase", c.arn("database/"+name)); err != nil {
+	if err := c.gate(ctx, "DeleteDatabase", sts.Target{Database: name}, c.needDB(name, "DROP")); err != nil {
 		return err
 	}
 	return c.cp.cat.DeleteDatabase(ctx, c.catalogID(), name)
 }
 
 func (c *client) GetTables(ctx context.Context, database string) ([]api.Table, error) {
-	if err := c.gate(ctx, "glue:GetTables", c.arn("database/"+database)); err != nil {
+	if err := c.gate(ctx, "GetTables", sts.Target{Database: database}, nil); err != nil {
 		return nil, err
 	}
-	return c.cp.cat.GetTables(ctx, c.catalogID(), database)
+	if c.isAdmin() {
+		return c.cp.cat.GetTables(ctx, c.catalogID(), database)
+	}
+	var out []api.Table
+	err := c.cp.db.View(func(tx *store.Tx) error {
+		ts, err := c.cp.cat.In(tx, "").GetTables(c.catalogID(), database)
+		if err != nil {
+			return err
+		}
+		for i := range ts {
+			ok, err := c.visibleTable(tx, &ts[i])
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, ts[i])
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// visibleTable restricts a table's metadata to what a role session may
+// see (spec §4.9: any permission implies DESCRIBE; partial SELECT hides
+// the other columns; VISION rule 8) and reports whether it sees it at all.
+func (c *client) visibleTable(tx *store.Tx, t *api.Table) (bool, error) {
+	a, err := c.cp.lf.TableAccess(tx, t.CatalogId, c.principals(), t.DatabaseName, t.Name)
+	if err != nil {
+		return false, err
+	}
+	if a.IAMOnly {
+		return true, nil
+	}
+	tc := *t // Decide consumes its table
+	out, _, err := Decide(DecisionInput{Table: &tc, Region: c.cp.region, Access: a,
+		SupportedPermissionTypes: []string{api.NestedCellPermission, api.ColumnMaskPermission}})
+	if err != nil {
+		if lferr.CodeOf(err) == lferr.AccessDenied {
+			return false, nil
+		}
+		return false, err
+	}
+	if len(out.AuthorizedColumns) == 0 && len(a.Select) == 0 {
+		// DESCRIBE only: the schema is visible (spec §4.9).
+		return true, nil
+	}
+	keep := make(map[string]bool, len(out.AuthorizedColumns))
+	for _, n := range out.AuthorizedColumns {
+		keep[n] = true
+	}
+	if t.StorageDescriptor != nil {
+		t.StorageDescriptor.Columns = slices.DeleteFunc(t.StorageDescriptor.Columns, func(col api.Column) bool { return !keep[col.Name] })
+	}
+	// Partition keys stay: they name the storage layout, and hiding them
+	// would make the table unreadable; their values are not data cells.
+	return true, nil
 }
 
 func (c *client) GetTable(ctx context.Context, database, name string) (*api.Table, error) {
-	if err := c.gate(ctx, "glue:GetTable", c.arn("table/"+database+"/"+name)); err != nil {
+	if err := c.gate(ctx, "GetTable", sts.Target{Database: database, Table: name}, nil); err != nil {
 		return nil, err
 	}
-	return c.cp.cat.GetTable(ctx, c.catalogID(), database, name)
+	if c.isAdmin() {
+		return c.cp.cat.GetTable(ctx, c.catalogID(), database, name)
+	}
+	var out *api.Table
+	err := c.cp.db.View(func(tx *store.Tx) error {
+		t, err := c.cp.cat.In(tx, "").GetTable(c.catalogID(), database, name)
+		if err != nil {
+			return notVisible(err, database, name)
+		}
+		ok, err := c.visibleTable(tx, t)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return noPermission(database, name)
+		}
+		out = t
+		return nil
+	})
+	return out, err
+}
+
+// noPermission is the one answer a role session gets for a table it may
+// not see and for a table that does not exist (anti-enumeration, spec
+// §2.7).
+func noPermission(db, table string) error {
+	return lferr.New(lferr.AccessDenied, "Insufficient Lake Formation permission(s) on %s.%s", strings.ToLower(db), strings.ToLower(table))
+}
+
+func notVisible(err error, db, table string) error {
+	if lferr.CodeOf(err) == lferr.EntityNotFound {
+		return noPermission(db, table)
+	}
+	return err
 }
 
 func (c *client) CreateTable(ctx context.Context, database string, in api.TableInput) error {
-	if err := c.gate(ctx, "glue:CreateTable", c.arn("table/"+database+"/"+in.Name)); err != nil {
+	if err := c.gate(ctx, "CreateTable", sts.Target{Database: database, Table: in.Name}, c.needDB(database, "CREATE_TABLE")); err != nil {
 		return err
 	}
 	// Through In, so the table records its creator (Table.CreatedBy).
 	return c.cp.db.Update(func(tx *store.Tx) error {
-		return c.cp.cat.In(tx, c.caller.Principal).CreateTable(c.catalogID(), database, in)
+		return c.cp.cat.In(tx, c.creator()).CreateTable(c.catalogID(), database, in)
 	})
 }
 
+// creator is the principal recorded as a resource's creator: a role
+// session's role (LF's implicit creator permissions name the role).
+func (c *client) creator() string {
+	if r := c.caller.RoleArn(); r != "" {
+		return r
+	}
+	return c.caller.Principal
+}
+
 func (c *client) UpdateTable(ctx context.Context, database string, in api.TableInput) error {
-	if err := c.gate(ctx, "glue:UpdateTable", c.arn("table/"+database+"/"+in.Name)); err != nil {
+	if err := c.gate(ctx, "UpdateTable", sts.Target{Database: database, Table: in.Name}, c.needTable(database, in.Name, "ALTER")); err != nil {
 		return err
 	}
 	return c.cp.cat.UpdateTable(ctx, c.catalogID(), database, in)
 }
 
 func (c *client) DeleteTable(ctx context.Context, database, name string) error {
-	if err := c.gate(ctx, "glue:DeleteTable", c.arn("table/"+database+"/"+name)); err != nil {
+	if err := c.gate(ctx, "DeleteTable", sts.Target{Database: database, Table: name}, c.needTable(database, name, "DROP")); err != nil {
 		return err
 	}
 	return c.cp.cat.DeleteTable(ctx, c.catalogID(), database, name)
 }
 
 func (c *client) GetPartitions(ctx context.Context, database, table, expression string) ([]api.Partition, error) {
-	if err := c.gate(ctx, "glue:GetPartitions", c.arn("table/"+database+"/"+table)); err != nil {
+	if err := c.gate(ctx, "GetPartitions", sts.Target{Database: database, Table: table}, c.needTable(database, table, "SELECT", "INSERT", "ALTER", "DESCRIBE")); err != nil {
 		return nil, err
 	}
 	return c.cp.cat.GetPartitions(ctx, c.catalogID(), database, table, expression)
 }
 
 func (c *client) BatchCreatePartition(ctx context.Context, database, table string, in []api.PartitionInput) error {
-	if err := c.gate(ctx, "glue:BatchCreatePartition", c.arn("table/"+database+"/"+table)); err != nil {
+	if err := c.gate(ctx, "BatchCreatePartition", sts.Target{Database: database, Table: table}, c.needTable(database, table, "INSERT", "ALTER")); err != nil {
 		return err
 	}
 	return c.cp.cat.BatchCreatePartition(ctx, c.catalogID(), database, table, in)
-}
-
-// ---- api.Integration ----
-
-// queryAuthorizationID echoes the id of the query's QuerySessionContext,
-// or draws a fresh one (128 random bits) for a query's first call.
-func (c *client) queryAuthorizationID(q *api.QuerySessionContext) (string, error) {
-	if q != nil && q.QueryAuthorizationId != "" {
-		return q.QueryAuthorizationId, nil
-	}
-	var b [16]byte
-	if c.cp.randMu != nil {
-		c.cp.randMu.Lock()
-		defer c.cp.randMu.Unlock()
-	}
-	if _, err := io.ReadFull(c.cp.rand, b[:]); err != nil {
-		return "", lferr.Wrap(lferr.InternalService, err, "cannot draw a QueryAuthorizationId: %v", err)
-	}
-	return hex.EncodeToString(b[:]), nil
-}
-
-func (c *client) GetUnfilteredTableMetadata(ctx context.Context, in *api.GetUnfilteredTableMetadataInput) (*api.GetUnfilteredTableMetadataOutput, error) {
-	if err := ValidateTableMetadataInput(in, c.cp.region); err != nil {
-		return nil, err
-	}
-	if err := c.gate(ctx, "glue:GetTable", TableARN(c.cp.region, in.CatalogId, in.DatabaseName, in.Name)); err != nil {
-		return nil, err
-	}
-	var tbl *api.Table
-	err := c.cp.db.View(func(tx *store.Tx) error {
-		var err error
-		tbl, err = c.cp.cat.In(tx, "").GetTable(in.CatalogId, in.DatabaseName, in.Name)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	qaid, err := c.queryAuthorizationID(in.QuerySessionContext)
-	if err != nil {
-		return nil, err
-	}
-	return IAMOnlyTableMetadata(tbl, c.cp.region, qaid), nil
-}
-
-func (c *client) GetUnfilteredPartitionsMetadata(ctx context.Context, in *api.GetUnfilteredPartitionsMetadataInput) (*api.GetUnfilteredPartitionsMetadataOutput, error) {
-	if err := ValidatePartitionsMetadataInput(in, c.cp.region); err != nil {
-		return nil, err
-	}
-	after := ""
-	if in.NextToken != "" {
-		b, err := base64.RawURLEncoding.DecodeString(in.NextToken)
-		if err != nil || len(b) == 0 {
-			return nil, invalid("NextToken is not a token this service issued.")
-		}
-		after = string(b)
-	}
-	if err := c.gate(ctx, "glue:GetPartitions", TableARN(c.cp.region, in.CatalogId, in.DatabaseName, in.TableName)); err != nil {
-		return nil, err
-	}
-	var (
-		tbl  *api.Table
-		ps   []api.Partition
-		next string
-	)
-	err := c.cp.db.View(func(tx *store.Tx) error {
-		cat := c.cp.cat.In(tx, "")
-		var err error
-		if tbl, err = cat.GetTable(in.CatalogId, in.DatabaseName, in.TableName); err != nil {
-			return err
-		}
-		ps, next, err = cat.ListPartitions(in.CatalogId, in.DatabaseName, in.TableName, in.Expression, after, int(in.MaxResults))
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if next != "" {
-		next = base64.RawURLEncoding.EncodeToString([]byte(next))
-	}
-	return IAMOnlyPartitions(tbl, ps, next), nil
-}
-
-func (c *client) GetTemporaryGlueTableCredentials(ctx context.Context, in *api.GetTemporaryGlueTableCredentialsInput) (*api.GetTemporaryGlueTableCredentialsOutput, error) {
-	ref, err := ValidateCredentialsInput(in, c.cp.region)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.gate(ctx, "lakeformation:GetDataAccess", in.TableArn); err != nil {
-		return nil, err
-	}
-	var tbl *api.Table
-	err = c.cp.db.View(func(tx *store.Tx) error {
-		var err error
-		tbl, err = c.cp.cat.In(tx, "").GetTable(ref.CatalogID, ref.Database, ref.Table)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return nil, IAMOnlyCredentials(tbl)
 }

@@ -11,9 +11,12 @@ import (
 	"time"
 
 	"github.com/sluicedb/sluice/authz/api"
+	"github.com/sluicedb/sluice/authz/audit"
 	"github.com/sluicedb/sluice/authz/catalog"
+	"github.com/sluicedb/sluice/authz/iam"
 	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/authz/store"
+	"github.com/sluicedb/sluice/storage/cred"
 )
 
 // Defaults of a sluice home (VISION: Defaults).
@@ -26,6 +29,15 @@ const (
 const (
 	CatalogFile  = "catalog.db"
 	WarehouseDir = "warehouse"
+	// KeysDir holds the home's secret keys (0700): SealingKeyFile seals
+	// STS session secrets and access-key secrets (AES-256-GCM);
+	// VendingKeyFile signs vended local credentials (HMAC-SHA256). Both
+	// are 32 random bytes, 0600, created on first open.
+	KeysDir        = "keys"
+	SealingKeyFile = "sealing.key"
+	VendingKeyFile = "vending.key"
+	// AuditFile is the audit log (JSON lines, authz/audit).
+	AuditFile = audit.File
 )
 
 // Options configure Open. The zero value gives the defaults.
@@ -42,9 +54,15 @@ type Options struct {
 	NoSync bool
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
-	// Rand is the source of QueryAuthorizationIds (crypto/rand when nil).
-	// It need not be safe for concurrent use: reads are serialized.
+	// Rand is the source of QueryAuthorizationIds, STS ids and secrets,
+	// and credential nonces (crypto/rand when nil). It need not be safe
+	// for concurrent use: reads are serialized.
 	Rand io.Reader
+	// LakeFormation is the permission model (authz/lf). Nil answers as a
+	// lake where every resource is IAM-only with external data filtering
+	// off: the administrator sees everything and role sessions are refused
+	// the integration calls.
+	LakeFormation LakeFormation
 }
 
 // ControlPlane is an open sluice home. It is safe for concurrent use.
@@ -58,6 +76,11 @@ type ControlPlane struct {
 	randMu    *sync.Mutex // nil for crypto/rand, which is safe for concurrent use
 	db        *store.DB
 	cat       *catalog.Catalog
+	lf        LakeFormation
+	sealer    *iam.Sealer
+	signer    *cred.Signer
+	policies  *iam.PolicyCache
+	audit     *audit.Log
 }
 
 var (
@@ -90,6 +113,11 @@ func Open(home string, opts Options) (*ControlPlane, error) {
 		cp.rand = rand.Reader
 	} else {
 		cp.randMu = new(sync.Mutex)
+		cp.rand = &lockedReader{r: cp.rand, mu: cp.randMu}
+	}
+	cp.lf = opts.LakeFormation
+	if cp.lf == nil {
+		cp.lf = iamOnly{}
 	}
 	if !accountRE.MatchString(cp.account) {
 		return nil, lferr.New(lferr.InvalidInput, "Account id %q is not 12 digits.", cp.account)
@@ -109,11 +137,64 @@ func Open(home string, opts Options) (*ControlPlane, error) {
 	}
 	cp.db = db
 	cp.cat = catalog.New(db, catalog.Config{Now: cp.now, DatabaseLocation: cp.databaseLocation})
+	if err := cp.openSecrets(opts.NoSync); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	return cp, nil
 }
 
+// openSecrets loads (creating on first use) the home's keys and opens the
+// audit log. Keys are read with the database lock held, so two processes
+// never race to create them.
+func (cp *ControlPlane) openSecrets(noSync bool) error {
+	keys := filepath.Join(cp.home, KeysDir)
+	sk, err := cred.LoadOrCreateKey(filepath.Join(keys, SealingKeyFile), cp.rand)
+	if err != nil {
+		return err
+	}
+	if cp.sealer, err = iam.NewSealer(sk, cp.rand); err != nil {
+		return err
+	}
+	vk, err := cred.LoadOrCreateKey(filepath.Join(keys, VendingKeyFile), cp.rand)
+	if err != nil {
+		return err
+	}
+	if cp.signer, err = cred.NewSigner(vk); err != nil {
+		return err
+	}
+	cp.policies = iam.NewPolicyCache(4096)
+	cp.audit, err = audit.Open(cp.home, noSync)
+	return err
+}
+
+// lockedReader serializes a caller-supplied random source.
+type lockedReader struct {
+	r  io.Reader
+	mu *sync.Mutex
+}
+
+func (l *lockedReader) Read(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.Read(p)
+}
+
 // Close closes the home and releases its lock.
-func (cp *ControlPlane) Close() error { return cp.db.Close() }
+func (cp *ControlPlane) Close() error {
+	aerr := cp.audit.Close()
+	if err := cp.db.Close(); err != nil {
+		return err
+	}
+	return aerr
+}
+
+// Signer verifies (and mints) the home's vended local credentials: the
+// storage guard of an engine reading with them (cred.Signer.Open).
+func (cp *ControlPlane) Signer() *cred.Signer { return cp.signer }
+
+// AuditLog is the home's audit log.
+func (cp *ControlPlane) AuditLog() *audit.Log { return cp.audit }
 
 // Home is the absolute path of the home directory.
 func (cp *ControlPlane) Home() string { return cp.home }

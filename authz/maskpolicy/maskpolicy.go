@@ -79,7 +79,8 @@ func normalize(p api.ColumnMaskPolicy, defaultCatalog string) (api.ColumnMaskPol
 		if p.TagKey == "" || p.TagValue == "" {
 			return p, invalid("Column mask %s on an LF-tag needs both TagKey and TagValue.", p.Name)
 		}
-		p.TagKey = strings.ToLower(p.TagKey)
+		// LF-tag keys and values are stored lower-cased (authz/lftag).
+		p.TagKey, p.TagValue = strings.ToLower(p.TagKey), strings.ToLower(p.TagValue)
 	default:
 		return p, invalid("Column mask %s has no target: give DatabaseName, TableName and ColumnName, or TagKey and TagValue.", p.Name)
 	}
@@ -232,21 +233,31 @@ func List(tx *store.Tx, catalogID string) ([]api.ColumnMaskPolicy, error) {
 type ColumnTags map[string]map[string]string
 
 // ForTable returns the candidates reaching db.table's columns: column
-// masks on it, and tag masks whose key=value one of its columns carries
-// (tags from the LF-tag resolver, effective after inheritance).
-func ForTable(tx *store.Tx, catalogID, db, table string, tags ColumnTags) ([]Candidate, error) {
+// masks on it, and tag masks whose key=value one of its columns carries.
+// tags supplies the columns' effective tags (from the LF-tag resolver,
+// after inheritance); it is called only when a tag mask exists.
+func ForTable(tx *store.Tx, catalogID, db, table string, tagsOf func() (ColumnTags, error)) ([]Candidate, error) {
 	ps, err := List(tx, catalogID)
 	if err != nil || len(ps) == 0 {
 		return nil, err
 	}
 	db, table = strings.ToLower(db), strings.ToLower(table)
 	var out []Candidate
+	var tags ColumnTags
 	for _, p := range ps {
 		if p.TagKey == "" {
 			if p.DatabaseName == db && p.TableName == table {
 				out = append(out, Candidate{Column: p.ColumnName, Policy: p.Name, Expression: p.MaskExpression})
 			}
 			continue
+		}
+		if tags == nil {
+			if tags, err = tagsOf(); err != nil {
+				return nil, err
+			}
+			if tags == nil {
+				tags = ColumnTags{}
+			}
 		}
 		cols := make([]string, 0, len(tags))
 		for c, kv := range tags {

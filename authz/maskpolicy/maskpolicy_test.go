@@ -112,7 +112,7 @@ func TestUpdateDeleteGetForTable(t *testing.T) {
 		return Create(tx, cat, acct, api.ColumnMaskPolicy{Name: "e", DatabaseName: "hr", TableName: "people", ColumnName: "email", MaskExpression: "redact"})
 	}))
 	must(up(func(tx *store.Tx) error {
-		return Create(tx, cat, acct, api.ColumnMaskPolicy{Name: "pii", TagKey: "pii", TagValue: "yes", MaskExpression: "null"})
+		return Create(tx, cat, acct, api.ColumnMaskPolicy{Name: "pii", TagKey: "pii", TagValue: "YES", MaskExpression: "null"})
 	}))
 	wantCode(t, up(func(tx *store.Tx) error {
 		return Update(tx, cat, acct, api.ColumnMaskPolicy{Name: "e", DatabaseName: "hr", TableName: "people", ColumnName: "email", MaskExpression: "1"})
@@ -126,7 +126,7 @@ func TestUpdateDeleteGetForTable(t *testing.T) {
 
 	tags := ColumnTags{"email": {"pii": "yes"}, "dept": {"pii": "no"}, "salary": {"pii": "yes", "x": "y"}}
 	var cands []Candidate
-	must(db.View(func(tx *store.Tx) (err error) { cands, err = ForTable(tx, acct, "HR", "People", tags); return }))
+	must(db.View(func(tx *store.Tx) (err error) { cands, err = ForTable(tx, acct, "HR", "People", func() (ColumnTags, error) { return tags, nil }); return }))
 	want := []Candidate{
 		{Column: "email", Policy: "e", Expression: "sha256"},
 		{Column: "email", Policy: "pii", Expression: "null", ViaTag: "pii=yes"},
