@@ -566,16 +566,65 @@ func (b *builder) interval(s *scope, e *sqlparser.IntervalDateExpr) plan.Expr {
 	}
 	switch e.Unit {
 	case sqlparser.IntervalDay:
-		return fn("date_add_days", d.Type(), d, n)
+		return dateAdd("date_add_days", d, n)
 	case sqlparser.IntervalWeek:
-		return fn("date_add_days", d.Type(), d, mul(7))
+		return dateAdd("date_add_days", d, mul(7))
 	case sqlparser.IntervalMonth:
-		return fn("date_add_months", d.Type(), d, n)
+		return dateAdd("date_add_months", d, n)
 	case sqlparser.IntervalQuarter:
-		return fn("date_add_months", d.Type(), d, mul(3))
+		return dateAdd("date_add_months", d, mul(3))
 	case sqlparser.IntervalYear:
-		return fn("date_add_months", d.Type(), d, mul(12))
+		return dateAdd("date_add_months", d, mul(12))
 	}
 	failf(lferr.Unsupported, "INTERVAL unit %s is not supported", strings.ToUpper(e.Unit.ToString()))
 	return nil
+}
+
+// dateAdd builds date_add_days / date_add_months, folding constants so a
+// predicate like d <= DATE '1998-12-01' - INTERVAL 90 DAY compares with a
+// literal (and can prune by statistics).
+func dateAdd(name string, d, n plan.Expr) plan.Expr {
+	dc, ok1 := d.(*plan.Const)
+	nc, ok2 := n.(*plan.Const)
+	if !ok1 || !ok2 || dc.V.Null || nc.V.Null || nc.T.Kind != types.Int64 {
+		return fn(name, d.Type(), d, n)
+	}
+	if v, ok := foldDateAdd(name, dc.V, nc.V.I); ok {
+		return &plan.Const{V: v, T: d.Type()}
+	}
+	return fn(name, d.Type(), d, n)
+}
+
+const usPerDay = 86400 * 1_000_000
+
+func foldDateAdd(name string, v types.Value, n int64) (types.Value, bool) {
+	if n > 1_000_000 || n < -1_000_000 {
+		return types.Value{}, false // leave range errors to exec
+	}
+	var t time.Time
+	switch v.Kind {
+	case types.Date:
+		t = time.Unix(v.I*86400, 0).UTC()
+	case types.Timestamp:
+		t = time.UnixMicro(v.I).UTC()
+	default:
+		return types.Value{}, false
+	}
+	if name == "date_add_days" {
+		t = t.AddDate(0, 0, int(n))
+	} else {
+		// MySQL clamps to the last day of the month: 2024-01-31 + 1 month
+		// is 2024-02-29 (Go's AddDate would normalize to March 2).
+		y, m, day := t.Date()
+		first := time.Date(y, m+time.Month(n), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+		last := first.AddDate(0, 1, -1).Day()
+		t = first.AddDate(0, 0, min(day, last)-1)
+	}
+	if t.Year() < 1 || t.Year() > 9999 {
+		return types.Value{}, false
+	}
+	if v.Kind == types.Date {
+		return types.NewDate(t.Unix() / 86400), true
+	}
+	return types.NewTimestamp(t.UnixMicro()), true
 }

@@ -360,3 +360,27 @@ func TestUnknownTableKeepsCause(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestFoldDateAdd(t *testing.T) {
+	cases := []struct{ expr, want string }{
+		{"DATE '1998-12-01' - INTERVAL 90 DAY", "1998-09-02"},
+		{"DATE '2024-01-31' + INTERVAL 1 MONTH", "2024-02-29"},
+		{"DATE '2023-01-31' + INTERVAL 1 MONTH", "2023-02-28"},
+		{"DATE '2024-02-29' + INTERVAL 1 YEAR", "2025-02-28"},
+		{"DATE '2024-03-31' - INTERVAL 1 QUARTER", "2023-12-31"},
+		{"DATE '2024-01-01' + INTERVAL 2 WEEK", "2024-01-15"},
+		{"TIMESTAMP '2024-01-31 10:00:00' + INTERVAL 1 MONTH", "2024-02-29 10:00:00"},
+	}
+	f := testCatalog()
+	for _, c := range cases {
+		q := planQuery(t, f, "SELECT "+c.expr)
+		p, ok := q.Plan.(*plan.Project)
+		if !ok {
+			t.Fatalf("%s: plan %T", c.expr, q.Plan)
+		}
+		k, ok := p.Exprs[0].(*plan.Const)
+		if !ok || k.V.String() != c.want {
+			t.Errorf("%s = %v, want constant %s", c.expr, p.Exprs[0], c.want)
+		}
+	}
+}
