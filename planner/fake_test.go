@@ -117,6 +117,10 @@ func testCatalog() *fakeClient {
 		{Values: []string{"US", "2024-01-02"}, StorageDescriptor: &api.StorageDescriptor{Location: "mem://sales/events/region=US/day=2024-01-02"}},
 	}
 	f.addView("default", "v1", "SELECT a, b + c AS bc FROM t1 WHERE a > 0")
+	f.add("default", "lineitem", "l_orderkey bigint", "l_partkey bigint", "l_suppkey bigint", "l_linenumber bigint",
+		"l_quantity double", "l_extendedprice double", "l_discount double", "l_tax double", "l_returnflag string",
+		"l_linestatus string", "l_shipdate date", "l_commitdate date", "l_receiptdate date", "l_shipinstruct string",
+		"l_shipmode string", "l_comment string", "region string", "customer_email string")
 	return f
 }
 
