@@ -126,7 +126,10 @@ func TestUpdateDeleteGetForTable(t *testing.T) {
 
 	tags := ColumnTags{"email": {"pii": "yes"}, "dept": {"pii": "no"}, "salary": {"pii": "yes", "x": "y"}}
 	var cands []Candidate
-	must(db.View(func(tx *store.Tx) (err error) { cands, err = ForTable(tx, acct, "HR", "People", func() (ColumnTags, error) { return tags, nil }); return }))
+	must(db.View(func(tx *store.Tx) (err error) {
+		cands, err = ForTable(tx, acct, "HR", "People", func() (ColumnTags, error) { return tags, nil })
+		return
+	}))
 	want := []Candidate{
 		{Column: "email", Policy: "e", Expression: "sha256"},
 		{Column: "email", Policy: "pii", Expression: "null", ViaTag: "pii=yes"},
