@@ -22,7 +22,7 @@ type DatabaseAccess struct {
 }
 
 // Has reports whether p is held (ALL implies every database permission).
-func (a *DatabaseAccess) Has(p string) bool {
+func (a DatabaseAccess) Has(p string) bool {
 	return slices.Contains(a.Permissions, p) || slices.Contains(a.Permissions, PermAll)
 }
 
@@ -38,7 +38,7 @@ type CatalogAccess struct {
 }
 
 // Has reports whether p is held (ALL implies every catalog permission).
-func (a *CatalogAccess) Has(p string) bool {
+func (a CatalogAccess) Has(p string) bool {
 	return slices.Contains(a.Permissions, p) || slices.Contains(a.Permissions, PermAll)
 }
 
