@@ -38,8 +38,8 @@ func live(ctx context.Context) error {
 }
 
 // principals are the LF principals a role session's grants are looked up
-// for: its role (LF maps a session to its role, spec §8.3).
-func (c *client) principals() []string { return []string{c.caller.RoleArn()} }
+// for: its role (LF maps a session to its role, spec §8.3) and its account.
+func (c *client) principals() []string { return []string{c.caller.RoleArn(), c.caller.Account} }
 
 func (c *client) isAdmin() bool { return c.caller.Kind == AdminCaller }
 

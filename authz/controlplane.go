@@ -14,7 +14,10 @@ import (
 	"github.com/sluicedb/sluice/authz/audit"
 	"github.com/sluicedb/sluice/authz/catalog"
 	"github.com/sluicedb/sluice/authz/iam"
+	"github.com/sluicedb/sluice/authz/lf"
 	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/authz/lftag"
+	"github.com/sluicedb/sluice/authz/maskpolicy"
 	"github.com/sluicedb/sluice/authz/store"
 	"github.com/sluicedb/sluice/storage/cred"
 )
@@ -58,10 +61,9 @@ type Options struct {
 	// and credential nonces (crypto/rand when nil). It need not be safe
 	// for concurrent use: reads are serialized.
 	Rand io.Reader
-	// LakeFormation is the permission model (authz/lf). Nil answers as a
-	// lake where every resource is IAM-only with external data filtering
-	// off: the administrator sees everything and role sessions are refused
-	// the integration calls.
+	// LakeFormation is the permission model the decisions read; nil is
+	// the home's own (authz/lf over the home's database). Tests substitute
+	// a hand-made model.
 	LakeFormation LakeFormation
 }
 
@@ -77,6 +79,7 @@ type ControlPlane struct {
 	db        *store.DB
 	cat       *catalog.Catalog
 	lf        LakeFormation
+	tags      *lftag.Service
 	sealer    *iam.Sealer
 	signer    *cred.Signer
 	policies  *iam.PolicyCache
@@ -117,7 +120,7 @@ func Open(home string, opts Options) (*ControlPlane, error) {
 	}
 	cp.lf = opts.LakeFormation
 	if cp.lf == nil {
-		cp.lf = iamOnly{}
+		cp.lf = lfModel{}
 	}
 	if !accountRE.MatchString(cp.account) {
 		return nil, lferr.New(lferr.InvalidInput, "Account id %q is not 12 digits.", cp.account)
@@ -136,7 +139,15 @@ func Open(home string, opts Options) (*ControlPlane, error) {
 		return nil, err
 	}
 	cp.db = db
-	cp.cat = catalog.New(db, catalog.Config{Now: cp.now, DatabaseLocation: cp.databaseLocation})
+	// Creating a database or table records its creator and the default
+	// IAM_ALLOWED_PRINCIPALS grant (lf); dropping one drops the grants,
+	// filters, tag assignments and column masks that named it, in the
+	// same transaction.
+	cp.cat = catalog.New(db, catalog.Config{Now: cp.now, DatabaseLocation: cp.databaseLocation,
+		OnCreate: []func(*store.Tx, catalog.Resource, string) error{lf.OnCreate},
+		OnDelete: []func(*store.Tx, catalog.Resource) error{lf.OnDelete, maskpolicy.OnDelete}})
+	cp.tags = lftag.New(db, cp.cat, lftag.Config{AccountID: cp.account,
+		OnDeleteTag: []func(*store.Tx, string, string) error{lf.OnDeleteTag}, OnDeleteExpression: []func(*store.Tx, string, string) error{lf.OnDeleteExpression}})
 	if err := cp.openSecrets(opts.NoSync); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -215,6 +226,10 @@ func (cp *ControlPlane) CatalogVersion() uint64 { return cp.db.Version() }
 // Store is the control-plane database, for subsystems that keep their own
 // buckets in it and join its transactions.
 func (cp *ControlPlane) Store() *store.DB { return cp.db }
+
+// LFTags is the LF-tag service (unauthorized: administration only), wired
+// so that deleting a tag or a saved expression drops the grants using it.
+func (cp *ControlPlane) LFTags() *lftag.Service { return cp.tags }
 
 // Catalog is the Data Catalog, unauthorized: administration only. Engines
 // use ClientFor.

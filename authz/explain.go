@@ -51,7 +51,7 @@ func (cp *ControlPlane) Explain(ctx context.Context, principal, db, table string
 		if err != nil {
 			return err
 		}
-		acc, err := cp.lf.TableAccess(tx, cp.account, []string{arn}, tbl.DatabaseName, tbl.Name)
+		acc, err := cp.lf.TableAccess(tx, cp.account, []string{arn, cp.account}, tbl.DatabaseName, tbl.Name)
 		if err != nil {
 			return err
 		}

@@ -309,3 +309,24 @@ func CompileFor(tbl *api.Table, c Candidate) error {
 	}
 	return res
 }
+
+// OnDelete is the catalog's OnDelete hook: dropping a table drops the
+// column masks on it (a table re-created under the same name starts
+// unmasked, as it starts ungranted); dropping a database, those of its
+// tables. Tag masks stay: they belong to the tag, not to a table.
+func OnDelete(tx *store.Tx, r catalog.Resource) error {
+	ps, err := List(tx, r.CatalogID)
+	if err != nil {
+		return err
+	}
+	db, table := strings.ToLower(r.Database), strings.ToLower(r.Table)
+	for _, p := range ps {
+		if p.TagKey != "" || p.DatabaseName != db || (table != "" && p.TableName != table) {
+			continue
+		}
+		if _, err := tx.Delete(Bucket, store.Key(p.CatalogId, p.Name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
