@@ -467,6 +467,8 @@ func propertyRound(t *testing.T, seed uint64) {
 		}
 	}
 
+	e.view(checkConsistency)
+
 	// Every principal set, every table and database: both ways agree.
 	sets := [][]string{{role("p0")}, {role("p1"), acct}, {role("p2")}, {role("p3")}, {adminRole}, {role("p0"), role("p1")}}
 	for _, ps := range sets {
