@@ -652,3 +652,24 @@ func TestHomeKeys(t *testing.T) {
 	_ = fmt.Sprint()
 	_ = context.Background()
 }
+
+func TestColumnMaskAdministration(t *testing.T) {
+	f := lfLake(t)
+	must(t, f.cp.CreateColumnMask(api.ColumnMaskPolicy{Name: "m", DatabaseName: "sales", TableName: "orders", ColumnName: "email", MaskExpression: "sha256"}))
+	wantErr(t, f.cp.CreateColumnMask(api.ColumnMaskPolicy{Name: "bad", DatabaseName: "sales", TableName: "orders", ColumnName: "id", MaskExpression: "redact"}),
+		lferr.InvalidInput, "does not type-check for a bigint column")
+	must(t, f.cp.UpdateColumnMask(api.ColumnMaskPolicy{Name: "m", DatabaseName: "sales", TableName: "orders", ColumnName: "email", MaskExpression: "redact"}))
+	p, err := f.cp.GetColumnMask("m")
+	must(t, err)
+	if p.MaskExpression != "redact" || p.CatalogId != DefaultAccountID {
+		t.Errorf("Get = %+v", p)
+	}
+	// Dropping the table drops its column masks.
+	must(t, f.admin.DeleteTable(bg, "sales", "orders"))
+	ps, err := f.cp.ListColumnMasks()
+	must(t, err)
+	if len(ps) != 0 {
+		t.Errorf("masks survive their table: %+v", ps)
+	}
+	wantErr(t, f.cp.DeleteColumnMask("m"), lferr.EntityNotFound, "not found")
+}
