@@ -57,7 +57,7 @@ func (c *client) gate(ctx context.Context, op string, t sts.Target, lfCheck func
 		_, err := c.cp.principalOf(c.caller)
 		return err
 	}
-	return c.cp.db.View(func(tx *store.Tx) error {
+	err := c.cp.db.View(func(tx *store.Tx) error {
 		if err := c.cp.authorize(tx, c.caller, "glue", op, t); err != nil {
 			return err
 		}
@@ -66,6 +66,24 @@ func (c *client) gate(ctx context.Context, op string, t sts.Target, lfCheck func
 		}
 		return nil
 	})
+	return c.auditCatalog(op, t, err)
+}
+
+// auditCatalog records a role session's catalog-call decision (rule 13:
+// every authorization decision, allowed or refused; the administrator's
+// own catalog calls are not decisions). A failed audit write fails the
+// call.
+func (c *client) auditCatalog(op string, t sts.Target, err error) error {
+	res := "arn:aws:glue:" + c.cp.region + ":" + t.Account + ":catalog"
+	switch {
+	case t.Table != "":
+		res = TableARN(c.cp.region, t.Account, t.Database, t.Table)
+	case t.Database != "":
+		res = "arn:aws:glue:" + c.cp.region + ":" + t.Account + ":database/" + t.Database
+	}
+	e := c.event(op, "glue:"+op)
+	e.Resource = res
+	return c.record(e, err)
 }
 
 // needDB requires one of perms on a database (LF).
@@ -219,7 +237,14 @@ func (c *client) GetTable(ctx context.Context, database, name string) (*api.Tabl
 		out = t
 		return nil
 	})
-	return out, err
+	if err != nil {
+		// The gate allowed IAM; the Lake Formation refusal is a decision too.
+		if aerr := c.auditCatalog("GetTable", sts.Target{Account: c.catalogID(), Database: database, Table: name}, err); aerr != nil {
+			return nil, aerr
+		}
+		return nil, err
+	}
+	return out, nil
 }
 
 // noPermission is the one answer a role session gets for a table it may

@@ -42,7 +42,8 @@
 // 8); CreateTable needs CREATE_TABLE on the database, UpdateTable ALTER,
 // DeleteTable DROP, BatchCreatePartition INSERT or ALTER on the whole
 // table, DeleteDatabase DROP. CreateDatabase is IAM-gated only (no
-// catalog-level LF check yet).
+// catalog-level LF check yet). A role session's catalog-call decisions
+// are audited too (the IAM gate's, and GetTable's LF refusal).
 //
 // Explain (explain.go) gives the administrator the resolved access and the
 // decision for any principal and table.
