@@ -207,3 +207,62 @@ func floorDivInt(a, b int64) int64 {
 }
 
 func parseTime(layout, s string) (time.Time, error) { return time.ParseInLocation(layout, s, time.UTC) }
+
+// PartitionDir renders the Hive directory for a partition, "k1=v1/k2=v2/",
+// escaping keys and values the way Hive does (%XX for '/', '=', '%', ':',
+// control characters and the other characters Hive escapes), so that
+// DiscoverPartitions reads back the same values. NULL and the empty string
+// both become HiveDefaultPartition, as in Hive (so "" reads back as NULL).
+// Values render as types.Value.String does (dates YYYY-MM-DD, timestamps
+// "YYYY-MM-DD HH:MM:SS[.ffffff]").
+func PartitionDir(keys []string, vals []types.Value) (string, error) {
+	if len(keys) != len(vals) {
+		return "", lferr.New(lferr.InvalidInput, "%d partition keys but %d values", len(keys), len(vals))
+	}
+	var b strings.Builder
+	for i, k := range keys {
+		if k == "" {
+			return "", lferr.New(lferr.InvalidInput, "empty partition key name")
+		}
+		b.WriteString(hiveEscape(k))
+		b.WriteByte('=')
+		v := vals[i]
+		if v.Null || (v.Kind == types.String && v.S == "") {
+			b.WriteString(HiveDefaultPartition)
+		} else {
+			b.WriteString(hiveEscape(v.String()))
+		}
+		b.WriteByte('/')
+	}
+	dir := b.String()
+	if err := CheckPrefix(dir); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// hiveEscape mirrors Hive's FileUtils.escapePathName character set. '.'
+// is escaped too when it would make a "." or ".." segment, and a leading
+// '_' or '.', which List would hide.
+func hiveEscape(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		esc := c < 0x20 || c == 0x7f
+		switch c {
+		case '"', '#', '%', '\'', '*', '/', ':', '=', '?', '\\', '{', '[', ']', '^':
+			esc = true
+		case '_', '.':
+			esc = i == 0
+		}
+		if esc {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}

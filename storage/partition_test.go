@@ -92,3 +92,48 @@ func TestPartitionTyped(t *testing.T) {
 		t.Fatalf("timestamp %v %v", ts, err)
 	}
 }
+
+func TestPartitionDirRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	keys := []string{"region", "day", "n", "ts"}
+	ts := []types.T{types.StringT, types.DateT, types.Int64T, types.TimestampT}
+	rows := [][]types.Value{
+		{types.NewString("eu/west=1%:?"), types.NewDate(19782), types.NewInt(-5), types.NewTimestamp(1704164645500000)},
+		{types.NewString(".hidden"), types.NewDate(0), types.NewInt(0), types.NewTimestamp(0)},
+		{types.NewString("_x"), {Kind: types.Date, Null: true}, types.NewInt(7), {Kind: types.Timestamp, Null: true}},
+		{types.NewString("..\x01 é"), types.NewDate(1), {Kind: types.Int64, Null: true}, types.NewTimestamp(1)},
+	}
+	m, _ := NewMem("pdir")
+	defer DropMem("pdir")
+	want := map[string][]types.Value{}
+	for _, r := range rows {
+		dir, err := PartitionDir(keys, r)
+		if err != nil {
+			t.Fatalf("%v: %v", r, err)
+		}
+		put(t, m, dir+"f.parquet", "x")
+		want[dir] = r
+	}
+	gotKeys, parts, err := DiscoverPartitions(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gotKeys, keys) || len(parts) != len(rows) {
+		t.Fatalf("keys %v, %d partitions", gotKeys, len(parts))
+	}
+	for _, p := range parts {
+		vals, err := p.Typed(ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(vals, want[p.Dir]) {
+			t.Fatalf("%s: read back %v, wrote %v", p.Dir, vals, want[p.Dir])
+		}
+	}
+	if d, _ := PartitionDir([]string{"k"}, []types.Value{types.NewString("")}); d != "k=__HIVE_DEFAULT_PARTITION__/" {
+		t.Fatalf("empty string: %q", d)
+	}
+	if _, err := PartitionDir([]string{"k"}, nil); lferr.CodeOf(err) != lferr.InvalidInput {
+		t.Fatalf("arity: %v", err)
+	}
+}
