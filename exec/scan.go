@@ -34,7 +34,7 @@ type scanOp struct {
 
 	units   []scanUnit
 	unit    int
-	files   []string
+	files   []storage.ObjectInfo
 	fileIdx int
 	store   storage.Store
 
@@ -64,6 +64,7 @@ type scanOp struct {
 // ScanStats counts what a scan read.
 type ScanStats struct {
 	Files, RowGroups, RowGroupsPruned int
+	CachedFiles                       int // files served from the decoded-file cache
 	Rows                              int64
 }
 
@@ -175,9 +176,9 @@ func scanPartitionValues(n *plan.Scan, p plan.PartitionRef) ([]types.Value, erro
 func (o *scanOp) nextFile() (bool, error) {
 	for {
 		if o.store != nil && o.fileIdx < len(o.files) {
-			key := o.files[o.fileIdx]
+			info := o.files[o.fileIdx]
 			o.fileIdx++
-			f, err := o.openFile(key)
+			f, err := o.openFile(info)
 			if err != nil {
 				return false, err
 			}
@@ -211,7 +212,7 @@ func (o *scanOp) nextFile() (bool, error) {
 		o.store, o.files, o.fileIdx = st, o.files[:0], 0
 		for _, ob := range objs {
 			if scanIsDataFile(ob) {
-				o.files = append(o.files, ob.Key)
+				o.files = append(o.files, ob)
 			}
 		}
 		o.releaseConsts()
@@ -277,9 +278,16 @@ func opConstArray(mem memory.Allocator, t types.T, v types.Value, n int) arrow.A
 
 // scanFile is one open Parquet file being read.
 type scanFile struct {
-	key string
-	pf  *parquetio.File
-	rd  *parquetio.Reader
+	key  string
+	info storage.ObjectInfo
+	pf   *parquetio.File
+	rd   *parquetio.Reader
+	// tiny: one row group of at most one batch; its columns go to the
+	// decoded-file cache after reading (scan_cache.go).
+	tiny bool
+	// cached: the file's columns from the cache, emitted as one batch.
+	cached []arrow.Array
+	done   bool
 }
 
 func (f *scanFile) close() {
@@ -310,19 +318,32 @@ func (o *scanOp) fileCols() ([]parquetio.Column, []int) {
 
 // openFile opens key, prunes row groups with statistics and starts a
 // streaming reader. It returns nil when no row group needs reading.
-func (o *scanOp) openFile(key string) (*scanFile, error) {
+func (o *scanOp) openFile(info storage.ObjectInfo) (*scanFile, error) {
+	key := info.Key
+	cols, _ := o.fileCols()
+	if cached := o.cachedFile(info, cols); cached != nil {
+		// Still open the object: the store checks the credentials on every
+		// open (rule 11), whatever is cached.
+		fh, err := o.store.Open(o.ctx, key)
+		if err != nil {
+			return nil, o.fileErr(key, err, "cannot open data file")
+		}
+		fh.Close()
+		o.stats.Files++
+		o.stats.CachedFiles++
+		return &scanFile{key: key, cached: cached}, nil
+	}
 	pf, err := parquetio.OpenObject(o.ctx, o.store, key, o.mem)
 	if err != nil {
 		return nil, o.fileErr(key, err, "cannot read data file")
 	}
-	sf := &scanFile{key: key, pf: pf}
+	sf := &scanFile{key: key, pf: pf, info: info}
 	ok := false
 	defer func() {
 		if !ok {
 			sf.close()
 		}
 	}()
-	cols, _ := o.fileCols()
 	o.stats.Files++
 	rgs := make([]int, 0, pf.NumRowGroups())
 	for g := 0; g < pf.NumRowGroups(); g++ {
@@ -345,6 +366,7 @@ func (o *scanOp) openFile(key string) (*scanFile, error) {
 	if len(rgs) == 0 {
 		return nil, nil
 	}
+	sf.tiny = len(cols) > 0 && pf.NumRowGroups() == 1 && pf.NumRows() <= BatchSize
 	rd, err := pf.NewReader(o.ctx, parquetio.ReadOptions{Columns: cols, RowGroups: rgs, BatchSize: BatchSize})
 	if err != nil {
 		return nil, o.fileErr(key, err, "cannot read")
@@ -389,6 +411,35 @@ func (o *scanOp) Next() (*Batch, error) {
 				return opEOF, nil
 			}
 		}
+		if o.cur.cached != nil {
+			if o.cur.done {
+				o.cur.close()
+				o.cur = nil
+				continue
+			}
+			o.cur.done = true
+			nrows := o.cur.cached[0].Len()
+			o.stats.Rows += int64(nrows)
+			k := 0
+			for i, c := range o.node.Columns {
+				if c.PartitionKey {
+					o.out = append(o.out, o.constSlice(i, c.T, nrows))
+					continue
+				}
+				a := o.cur.cached[k]
+				k++
+				a.Retain()
+				o.out = append(o.out, a)
+			}
+			if o.recording {
+				o.recordBatch(&Batch{Cols: o.out, N: nrows})
+			}
+			b, err := o.finish(Batch{Cols: o.out, N: nrows})
+			if err != nil || b != nil {
+				return b, err
+			}
+			continue
+		}
 		rec, err := o.cur.rd.Next()
 		if err != nil {
 			key := o.cur.key
@@ -404,6 +455,10 @@ func (o *scanOp) Next() (*Batch, error) {
 		nrows := int(rec.NumRows())
 		if nrows == 0 {
 			continue
+		}
+		if o.cur.tiny {
+			o.cur.tiny = false
+			o.storeFile(o.cur.info, rec)
 		}
 		o.stats.Rows += int64(nrows)
 		k := 0

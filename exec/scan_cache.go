@@ -9,6 +9,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluicedb/sluice/planner/plan"
+	"github.com/sluicedb/sluice/planner/types"
+	"github.com/sluicedb/sluice/storage"
+	"github.com/sluicedb/sluice/storage/parquetio"
 )
 
 // Per-query scan cache.
@@ -138,4 +141,89 @@ func (o *scanOp) recordBatch(b *Batch) bool {
 	}
 	o.recorded = append(o.recorded, Batch{Cols: cols, N: b.N})
 	return true
+}
+
+// Decoded-file cache.
+//
+// Scanning a tiny Parquet file costs far more in fixed work (footer parse,
+// column reader setup) than in data; queries over many small tables
+// (sqllogictest's select5, dimension tables) pay it on every scan. Files
+// with one row group of at most one batch keep their decoded columns here,
+// in Go memory, keyed by the object's identity (store root, key, size,
+// modification time: objects are written atomically under new names, so a
+// rewritten object has a new identity) and by column name and type.
+//
+// The cache holds raw file contents, never policy output, and a scan that
+// uses it still lists the files with its own credentials and opens each
+// object (the store's credential check); it only skips decoding.
+const fileCacheMaxCells = 1 << 22
+
+type fileColKey struct {
+	root, key string
+	size, mod int64
+	col       string
+	t         types.T
+}
+
+var fileCache = struct {
+	sync.Mutex
+	m     map[fileColKey]arrow.Array
+	cells int
+}{m: map[fileColKey]arrow.Array{}}
+
+func fileKey(root string, info storage.ObjectInfo, c parquetio.Column) fileColKey {
+	return fileColKey{root: root, key: info.Key, size: info.Size, mod: info.ModTime.UnixNano(), col: c.Name, t: c.T}
+}
+
+// cachedFile returns the cached columns of a file, or nil unless all are
+// cached.
+func (o *scanOp) cachedFile(info storage.ObjectInfo, cols []parquetio.Column) []arrow.Array {
+	if len(cols) == 0 || info.ModTime.IsZero() {
+		return nil
+	}
+	root := o.store.Root()
+	out := make([]arrow.Array, len(cols))
+	fileCache.Lock()
+	defer fileCache.Unlock()
+	for i, c := range cols {
+		a, ok := fileCache.m[fileKey(root, info, c)]
+		if !ok || (i > 0 && a.Len() != out[0].Len()) {
+			return nil
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// storeFile caches the columns of a tiny file read in one batch.
+func (o *scanOp) storeFile(info storage.ObjectInfo, rec arrow.RecordBatch) {
+	if info.ModTime.IsZero() {
+		return
+	}
+	cols, _ := o.fileCols()
+	n := int(rec.NumRows())
+	idx := make([]int32, n)
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	copies := make([]arrow.Array, len(cols))
+	for i, c := range cols {
+		cp, err := opTakeArrow(goAlloc, rec.Column(i), c.T, idx)
+		if err != nil {
+			return
+		}
+		copies[i] = cp
+	}
+	root := o.store.Root()
+	fileCache.Lock()
+	defer fileCache.Unlock()
+	if fileCache.cells+n*len(cols) > fileCacheMaxCells {
+		// Simple and bounded: start over rather than track recency.
+		fileCache.m = map[fileColKey]arrow.Array{}
+		fileCache.cells = 0
+	}
+	for i, c := range cols {
+		fileCache.m[fileKey(root, info, c)] = copies[i]
+	}
+	fileCache.cells += n * len(cols)
 }

@@ -431,3 +431,59 @@ func TestScanCacheReplaysWithinOneQuery(t *testing.T) {
 		t.Fatalf("a new Env replayed another query's scan (err %v)", err)
 	}
 }
+
+// guardResolver wraps stores with a guard that refuses reads when deny is set.
+type guardResolver struct{ deny *bool }
+
+func (g guardResolver) StoreFor(ctx context.Context, _ *plan.Scan, loc string) (storage.Store, error) {
+	st, err := storage.Open(ctx, loc)
+	if err != nil {
+		return nil, err
+	}
+	return storage.WithGuard(st, storage.GuardFunc(func(ctx context.Context, a storage.Access) error {
+		if *g.deny && a.Op == storage.OpRead {
+			return lferr.New(lferr.AccessDenied, "credentials do not allow reading %s", a.URI())
+		}
+		return nil
+	})), nil
+}
+
+// TestScanFileCache: a tiny file's decoded columns are reused by later
+// scans (of other queries), a rewritten file is read afresh, and every use
+// still opens the object so the store's credential check applies.
+func TestScanFileCache(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tiny.parquet")
+	writeParquet(t, path, genScanRows(0, 50), 100)
+	deny := false
+	env := func() *Env { return &Env{Storage: guardResolver{&deny}} }
+	n := &plan.Scan{Table: "t", Location: "file://" + dir, Columns: scanCols[:2]}
+	run := func() ([][]types.Value, ScanStats, error) {
+		op, err := Build(n, env())
+		if err != nil {
+			return nil, ScanStats{}, err
+		}
+		so := op.(*scanOp)
+		rows, err := Collect(context.Background(), op, []types.T{i64, str})
+		return rows, so.Stats(), err
+	}
+	first, st1, err := run()
+	if err != nil || st1.CachedFiles != 0 || len(first) != 50 {
+		t.Fatalf("first read: %d rows, %+v, %v", len(first), st1, err)
+	}
+	second, st2, err := run()
+	if err != nil || st2.CachedFiles != 1 {
+		t.Fatalf("second read not cached: %+v, %v", st2, err)
+	}
+	equalStrings(t, "cached", rowStrings(second), rowStrings(first))
+	deny = true
+	if _, _, err := run(); lferr.CodeOf(err) != lferr.AccessDenied {
+		t.Fatalf("cached file served without the store's read check: %v", err)
+	}
+	deny = false
+	writeParquet(t, path, genScanRows(100, 170), 100)
+	third, st3, err := run()
+	if err != nil || st3.CachedFiles != 0 || len(third) != 70 || third[0][0].I != 100 {
+		t.Fatalf("rewritten file: %d rows, %+v, %v", len(third), st3, err)
+	}
+}
