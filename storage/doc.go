@@ -20,7 +20,11 @@
 //   - CheckKey / CheckPrefix / Hidden: key validation and Hive's hidden-file
 //     rule (names starting with '_' or '.'), which List applies.
 //   - DiscoverPartitions / InferPartitionTypes / Partition.Typed: Hive
-//     "k=v/" layouts for CREATE EXTERNAL TABLE.
+//     "k=v/" layouts for CREATE EXTERNAL TABLE; PartitionDir renders one
+//     (Hive escaping) for partitioned INSERT.
+//   - Local.RemoveStaleTemp: reclaims temp files of crashed writers.
+//
+// storage/storetest is the conformance suite every Store must pass.
 //
 // Errors are lferr typed errors: StorageError naming the object for I/O
 // failures (a missing object also matches errors.Is(err, fs.ErrNotExist)),
