@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/sluicedb/sluice/authz/access"
 	"github.com/sluicedb/sluice/authz/api"
@@ -359,11 +360,42 @@ func resolveMasks(cands []MaskCandidate, authorized []string, name string) ([]ap
 	return out, nil
 }
 
+// parsed memoizes rowfilter.Parse: the same few filter texts are parsed
+// on every decision, and the emitted combinations re-parsed to validate
+// them. Parsed expressions are immutable (OrOf shares terms, String only
+// reads), so sharing them is safe. Bounded by emptying when full.
+var parsed struct {
+	sync.Mutex
+	m map[string]rowfilter.Expr
+}
+
+const parsedMax = 8192
+
+func parseFilter(text string) (rowfilter.Expr, error) {
+	parsed.Lock()
+	e, ok := parsed.m[text]
+	parsed.Unlock()
+	if ok {
+		return e, nil
+	}
+	e, err := rowfilter.Parse(text)
+	if err != nil {
+		return nil, err // errors are not cached: they are rare and must stay fresh
+	}
+	parsed.Lock()
+	if parsed.m == nil || len(parsed.m) >= parsedMax {
+		parsed.m = make(map[string]rowfilter.Expr, 256)
+	}
+	parsed.m[text] = e
+	parsed.Unlock()
+	return e, nil
+}
+
 func parseGrantFilter(g *access.SelectGrant, table string) (rowfilter.Expr, error) {
 	if strings.TrimSpace(g.RowFilter) == "" {
 		return &rowfilter.Bool{Value: true}, nil
 	}
-	e, err := rowfilter.Parse(g.RowFilter)
+	e, err := parseFilter(g.RowFilter)
 	if err != nil {
 		// Stored filters were validated at creation; one that no longer
 		// parses must not widen anything.
@@ -385,7 +417,7 @@ func grantName(g *access.SelectGrant) string {
 // validEmitted fails closed when an expression the decision built does
 // not parse back: an engine must never receive one it cannot enforce.
 func validEmitted(e, table, field string) error {
-	if _, err := rowfilter.Parse(e); err != nil {
+	if _, err := parseFilter(e); err != nil {
 		return lferr.Wrap(lferr.InternalService, err, "The combined %s of %s is not a valid row filter expression (%s); refusing to answer", field, table, lferr.MessageOf(err))
 	}
 	return nil
@@ -403,6 +435,11 @@ func checkRequested(req []string, a *access.TableAccess, restricted, describeOnl
 			if describeOnly {
 				d.Outcome = OutcomeDenied
 				return lferr.New(lferr.AccessDenied, "Insufficient Lake Formation permission(s): SELECT on %s is not granted (DESCRIBE only)", table)
+			}
+		case "DESCRIBE":
+			if len(a.Permissions) == 0 && len(a.Select) == 0 && !a.IAMOnly {
+				d.Outcome = OutcomeDenied
+				return lferr.New(lferr.AccessDenied, "Insufficient Lake Formation permission(s): DESCRIBE on %s is not granted", table)
 			}
 		case "INSERT", "DELETE", "ALTER", "DROP", "ALL":
 			if !a.Has(p) {
