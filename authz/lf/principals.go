@@ -80,10 +80,14 @@ func expandPrincipals(principals []string) []string {
 		add(p)
 	}
 	for _, p := range principals {
-		if strings.HasPrefix(p, "arn:") {
-			if a, err := iam.ParseARN(p); err == nil && (a.Service == "iam" || a.Service == "sts") && iam.IsAccountID(a.Account) {
-				add(a.Account + IAMPrincipalsSuffix)
-			}
+		// arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, split by hand: the
+		// resolver runs this on every call.
+		if !strings.HasPrefix(p, "arn:") {
+			continue
+		}
+		f := strings.SplitN(p, ":", 6)
+		if len(f) == 6 && (f[2] == "iam" || f[2] == "sts") && isAccountID(f[4]) && f[5] != "" {
+			add(f[4] + IAMPrincipalsSuffix)
 		}
 	}
 	return out

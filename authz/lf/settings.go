@@ -45,10 +45,24 @@ func DefaultSettings() api.DataLakeSettings {
 }
 
 func checkCatalogID(catalogID string) error {
-	if !iam.IsAccountID(catalogID) {
+	if !isAccountID(catalogID) {
 		return lferr.New(lferr.InvalidInput, "CatalogId %q is not a 12-digit account id.", catalogID)
 	}
 	return nil
+}
+
+// isAccountID is iam.IsAccountID without a regular expression: the
+// resolver checks ids on every call.
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // GetSettings returns the catalog's settings, or the defaults when none
