@@ -19,6 +19,7 @@ import (
 	"github.com/sluicedb/sluice/authz/lftag"
 	"github.com/sluicedb/sluice/authz/maskpolicy"
 	"github.com/sluicedb/sluice/authz/store"
+	"github.com/sluicedb/sluice/authz/sts"
 	"github.com/sluicedb/sluice/storage/cred"
 )
 
@@ -150,6 +151,15 @@ func Open(home string, opts Options) (*ControlPlane, error) {
 		OnDeleteTag: []func(*store.Tx, string, string) error{lf.OnDeleteTag}, OnDeleteExpression: []func(*store.Tx, string, string) error{lf.OnDeleteExpression}})
 	if err := cp.openSecrets(opts.NoSync); err != nil {
 		_ = db.Close()
+		return nil, err
+	}
+	// Expired STS sessions are dead weight (CallerForRole opens two per
+	// call): drop them once per open rather than on a hot path.
+	if err := db.Update(func(tx *store.Tx) error {
+		_, err := sts.BoltStore{Tx: tx}.PurgeExpired(cp.now())
+		return err
+	}); err != nil {
+		_ = cp.Close()
 		return nil, err
 	}
 	return cp, nil

@@ -488,6 +488,9 @@ func (c *client) vend(ctx context.Context, op string, ref TableRef, partition []
 	if loc == "" {
 		return cred.Credentials{}, invalid("%s.%s has no storage location to vend credentials for.", ref.Database, ref.Table)
 	}
+	if strings.HasPrefix(loc, "s3://") || strings.HasPrefix(loc, "s3a://") || strings.HasPrefix(loc, "s3n://") {
+		return cred.Credentials{}, invalid("S3 vending not configured: %s is an S3 location and this control plane has no S3 credential broker yet.", loc)
+	}
 	if s3Path != "" {
 		sp, err1 := cred.NormalizePrefix(s3Path)
 		tp, err2 := cred.NormalizePrefix(loc)
@@ -495,9 +498,6 @@ func (c *client) vend(ctx context.Context, op string, ref TableRef, partition []
 			return cred.Credentials{}, invalid("S3Path %s is not inside the table location %s.", s3Path, loc)
 		}
 		loc = s3Path
-	}
-	if strings.HasPrefix(loc, "s3://") || strings.HasPrefix(loc, "s3a://") || strings.HasPrefix(loc, "s3n://") {
-		return cred.Credentials{}, invalid("S3 vending not configured: %s is an S3 location and this control plane has no S3 credential broker yet.", loc)
 	}
 	if duration == 0 {
 		duration = DefaultCredentialSeconds

@@ -707,3 +707,31 @@ func TestCatalogCallsAudited(t *testing.T) {
 		t.Errorf("admin catalog calls audited: %d", len(evs))
 	}
 }
+
+// Reopening a home drops expired STS sessions; live ones keep working.
+func TestReopenPurgesExpiredSessions(t *testing.T) {
+	home := t.TempDir()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	cp, err := Open(home, Options{NoSync: true, Now: clock})
+	must(t, err)
+	f := &fixture{cp: cp, now: now}
+	f.role(t, "analyst", trustAccount, analystPolicy)
+	_, err = cp.CallerForRole(bg, "analyst", tagged())
+	must(t, err)
+	count := func(cp *ControlPlane) (n int) {
+		must(t, cp.Store().View(func(tx *store.Tx) (err error) { n, err = tx.Count(sts.BucketSessions, ""); return }))
+		return
+	}
+	if n := count(cp); n != 2 { // the engine's session and the user's
+		t.Fatalf("%d sessions", n)
+	}
+	must(t, cp.Close())
+	now = now.Add(2 * time.Hour)
+	cp, err = Open(home, Options{NoSync: true, Now: clock})
+	must(t, err)
+	defer cp.Close()
+	if n := count(cp); n != 0 {
+		t.Fatalf("%d sessions survive expiry", n)
+	}
+}
