@@ -297,3 +297,37 @@ func TestLoadOrCreateKey(t *testing.T) {
 	_, err = LoadOrCreateKey(p, nil)
 	code(t, err, lferr.InternalService, "has 5 bytes")
 }
+
+// Garbage credentials are refused, never a panic.
+func TestVerifyGarbage(t *testing.T) {
+	s := signer(t)
+	now := time.Unix(1_800_000_000, 0)
+	good, _ := s.Mint("/a/b", ReadOnly, now.Add(time.Hour), nil)
+	seed := []byte(good.SessionToken)
+	for i := 0; i < 2000; i++ {
+		b := append([]byte(nil), seed...)
+		// Flip, cut or extend deterministically.
+		switch i % 3 {
+		case 0:
+			b[(i*7919)%len(b)] ^= byte(i)
+		case 1:
+			b = b[:(i*31)%len(b)]
+		default:
+			b = append(b, byte(i), '.', byte(i>>3))
+		}
+		tok := string(b)
+		if tok == good.SessionToken {
+			continue
+		}
+		_, err := s.Verify(Credentials{AccessKeyId: good.AccessKeyId, SecretAccessKey: good.SecretAccessKey, SessionToken: tok}, now)
+		if lferr.CodeOf(err) != lferr.AccessDenied {
+			t.Fatalf("token %q: %v", tok, err)
+		}
+	}
+	// A validly signed token with unknown claims is still refused.
+	forged := base64.RawURLEncoding.EncodeToString([]byte(`{"p":"file:///","s":"ALL","e":9999999999,"n":"X"}`))
+	tok := forged + "." + base64.RawURLEncoding.EncodeToString(s.mac("sluice-cred-v1\n", []byte(`{"p":"file:///","s":"ALL","e":9999999999,"n":"X"}`)))
+	sec := base64.RawURLEncoding.EncodeToString(s.mac("sluice-secret-v1\n", []byte(tok)))
+	_, err := s.Verify(Credentials{AccessKeyId: "ASIAX", SecretAccessKey: sec, SessionToken: tok}, now)
+	code(t, err, lferr.AccessDenied, "unknown scope")
+}
