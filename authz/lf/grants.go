@@ -237,6 +237,11 @@ func GrantPermissions(tx *store.Tx, catalogID string, caller Caller, in GrantInp
 	if err != nil {
 		return err
 	}
+	if g == nil && tgt.kind == kindFilter {
+		if err := checkFilterGrantLimit(tx, catalogID, req.principal, tgt); err != nil {
+			return err
+		}
+	}
 	if g == nil {
 		g = &grantRec{Principal: req.principal, Resource: tgt.res}
 	} else if tgt.kind == kindColumns {
@@ -278,10 +283,10 @@ func RevokePermissions(tx *store.Tx, catalogID string, caller Caller, in GrantIn
 		// Revoking columns removes those columns; SELECT stays on the rest.
 		rest := subtractColumns(g.Resource.TableWithColumns, tgt.res.TableWithColumns)
 		if rest != nil {
-			changed = changed || !sameColumns(rest, g.Resource.TableWithColumns)
-			g.Resource.TableWithColumns = rest
 			newPerms = perms
 			newGrantable = grantable.minus(req.grantable)
+			changed = !sameColumns(rest, g.Resource.TableWithColumns) || len(newGrantable) != len(grantable)
+			g.Resource.TableWithColumns = rest
 		}
 	}
 	if !changed {
@@ -378,6 +383,21 @@ func checkPartialConflicts(tx *store.Tx, catalogID string, req *request) error {
 				return invalid("Cannot grant a partial SELECT on %s to %s: it holds %s on the whole table, and a partial SELECT would have no effect.", tgt.desc, req.principal, p)
 			}
 		}
+	}
+	return nil
+}
+
+// maxFilterGrants is LF's limit of data-filter grants per principal per
+// table (spec §6.1).
+const maxFilterGrants = 100
+
+func checkFilterGrantLimit(tx *store.Tx, catalogID, principal string, tgt *target) error {
+	n, err := tx.Count(BucketGrants, grantKey(catalogID, principal, store.Prefix(kindFilter, tgt.db, tgt.table)))
+	if err != nil {
+		return err
+	}
+	if n >= maxFilterGrants {
+		return lferr.New(lferr.ResourceNumberLimitExceeded, "%s already holds grants on %d data cells filters of table %s.%s, the limit.", principal, n, tgt.db, tgt.table)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package lf
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -324,4 +325,53 @@ func TestBatchGrantRevoke(t *testing.T) {
 		return err
 	})
 	wantErr(t, err, lferr.InvalidInput, "1 to 20 entries")
+}
+
+func TestRevokeColumnsNotHeldIsAnError(t *testing.T) {
+	e := salesEnv(t)
+	e.mustGrant(analyst, colsRes("sales", "orders", "id"), []string{"SELECT"})
+	wantErr(t, e.revoke(trusted, analyst, colsRes("sales", "orders", "price"), []string{"SELECT"}), lferr.InvalidInput, "No permissions revoked")
+	if a := e.access("sales", "orders", analyst); len(a.Select) != 1 || !slices.Equal(a.Select[0].Columns, []string{"id"}) {
+		t.Errorf("grant changed by a no-op revoke: %+v", a.Select)
+	}
+}
+
+func TestGrantsOnDroppedColumns(t *testing.T) {
+	e := salesEnv(t)
+	e.mustGrant(analyst, colsRes("sales", "items", "qty"), []string{"SELECT"})
+	e.mustGrant(role("both"), colsRes("sales", "items", "qty", "sku"), []string{"SELECT"})
+	// Drop column qty.
+	e.must(func(tx *store.Tx) error {
+		return e.cat.In(tx, "").UpdateTable(acct, "sales", api.TableInput{Name: "items", StorageDescriptor: &api.StorageDescriptor{Columns: []api.Column{{Name: "sku", Type: "string"}}}})
+	})
+	if a := e.access("sales", "items", analyst); len(a.Select) != 0 {
+		t.Errorf("a grant on a dropped column still selects: %+v", a.Select)
+	}
+	if a := e.access("sales", "items", role("both")); len(a.Select) != 1 || !slices.Equal(a.Select[0].Columns, []string{"sku"}) {
+		t.Errorf("remaining columns: %+v", a.Select)
+	}
+}
+
+func TestFilterGrantLimit(t *testing.T) {
+	e := salesEnv(t)
+	e.must(func(tx *store.Tx) error {
+		for i := 0; i <= maxFilterGrants; i++ {
+			f := api.DataCellsFilter{DatabaseName: "sales", TableName: "items", Name: fmt.Sprint("f", i), RowFilter: &api.RowFilter{AllRowsWildcard: &struct{}{}}, ColumnNames: []string{"sku"}}
+			if err := CreateDataCellsFilter(tx, acct, trusted, f); err != nil {
+				return err
+			}
+			if i < maxFilterGrants {
+				r := filterRes("sales", "items", f.Name)
+				if err := GrantPermissions(tx, acct, trusted, GrantInput{Principal: &api.DataLakePrincipal{DataLakePrincipalIdentifier: analyst}, Resource: &r, Permissions: []string{"SELECT"}}, t0); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	wantErr(t, e.grant(trusted, analyst, filterRes("sales", "items", fmt.Sprint("f", maxFilterGrants)), []string{"SELECT"}), lferr.ResourceNumberLimitExceeded, "the limit")
+	// Re-granting on a filter already held is a merge, not a new grant.
+	if err := e.grant(trusted, analyst, filterRes("sales", "items", "f0"), []string{"DESCRIBE"}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -353,4 +354,52 @@ func pageArgs(maxResults int, nextToken string) (limit int, after string, err er
 		}
 	}
 	return limit, after, nil
+}
+
+// DataLocationAccess reports whether principals may point catalog objects
+// at location (spec §4.3 DATA_LOCATION_ACCESS): always for an unregistered
+// location; for a registered one, data lake administrators implicitly
+// (§4.8), others through DATA_LOCATION_ACCESS granted on the location or on
+// a parent of it (the permission is inherited by child locations). why
+// explains the answer.
+func DataLocationAccess(tx *store.Tx, catalogID string, principals []string, location string) (ok bool, why string, err error) {
+	if err := checkCatalogID(catalogID); err != nil {
+		return false, "", err
+	}
+	loc, valid := locationOfTable(location)
+	if !valid {
+		return false, "", invalid("Invalid location %q.", location)
+	}
+	reg, registered, err := RegistrationFor(tx, loc)
+	if err != nil {
+		return false, "", err
+	}
+	if !registered {
+		return true, "location " + loc + " is not registered with Lake Formation", nil
+	}
+	s, err := GetSettings(tx, catalogID)
+	if err != nil {
+		return false, "", err
+	}
+	ps := expandPrincipals(principals)
+	if IsAdmin(&s, ps...) {
+		return true, "implicit: data lake administrator", nil
+	}
+	for cand := loc; ; {
+		for _, p := range ps {
+			g, err := getGrant(tx, catalogID, p, store.Key(kindLocation, cand))
+			if err != nil {
+				return false, "", err
+			}
+			if g != nil && slices.Contains(g.Permissions, PermDataLocationAccess) {
+				return true, "grant DATA_LOCATION_ACCESS on " + cand + " to " + p, nil
+			}
+		}
+		i := strings.LastIndexByte(cand, '/')
+		if i < 0 || cand[:i+1] == "file:///" {
+			break
+		}
+		cand = cand[:i]
+	}
+	return false, "no DATA_LOCATION_ACCESS on " + loc + " or a parent location (registered as " + reg.ResourceArn + ")", nil
 }

@@ -152,3 +152,42 @@ func TestDataLocationGrantsNeedRegistration(t *testing.T) {
 		return nil
 	})
 }
+
+func TestDataLocationAccess(t *testing.T) {
+	e := newEnv(t)
+	e.must(func(tx *store.Tx) error {
+		if err := RegisterResource(tx, RegisterInput{ResourceArn: "arn:aws:s3:::lake", RoleArn: role("lf")}, t0); err != nil {
+			return err
+		}
+		return RegisterResource(tx, RegisterInput{ResourceArn: "arn:aws:s3:::lake/sales", RoleArn: role("lf")}, t0)
+	})
+	e.mustGrant(engineer, api.Resource{DataLocation: &api.DataLocationResource{ResourceArn: "s3://lake/sales/eu"}}, []string{PermDataLocationAccess})
+	e.mustGrant(role("root"), api.Resource{DataLocation: &api.DataLocationResource{ResourceArn: "s3://lake"}}, []string{PermDataLocationAccess})
+	cases := []struct {
+		who, loc string
+		want     bool
+	}{
+		{engineer, "s3://lake/sales/eu/orders/", true},
+		{engineer, "s3://lake/sales/eu", true},
+		{engineer, "s3://lake/sales/us/orders", false},
+		{engineer, "s3://lake/sales/europe", false},
+		{role("root"), "s3://lake/sales/us/orders", true}, // inherited across a nested registration
+		{adminRole, "s3://lake/x", true},
+		{analyst, "s3://lake/x", false},
+		{analyst, "s3://elsewhere/x", true}, // unregistered: no LF permission needed
+	}
+	e.view(func(tx *store.Tx) error {
+		for _, c := range cases {
+			ok, why, err := DataLocationAccess(tx, acct, []string{c.who}, c.loc)
+			if err != nil {
+				return err
+			}
+			if ok != c.want || why == "" {
+				t.Errorf("DataLocationAccess(%s, %s) = %v (%s), want %v", c.who, c.loc, ok, why, c.want)
+			}
+		}
+		_, _, err := DataLocationAccess(tx, acct, []string{analyst}, "ftp://x")
+		wantErr(t, err, lferr.InvalidInput, "Invalid location")
+		return nil
+	})
+}

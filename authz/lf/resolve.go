@@ -124,7 +124,13 @@ func TableAccess(tx *store.Tx, catalogID string, principals []string, database, 
 		if g, err := getGrant(tx, catalogID, p, store.Key(kindColumns, db, name)); err != nil {
 			return out, err
 		} else if g != nil && slices.Contains(g.Permissions, PermSelect) {
-			sg := columnsGrant(g.Resource.TableWithColumns)
+			sg := columnsGrant(g.Resource.TableWithColumns, cols)
+			if !sg.AllColumns && len(sg.Columns) == 0 {
+				// Its columns were all dropped: it grants nothing, and must
+				// not make rows visible through an empty column set.
+				out.Explain = append(out.Explain, "ignored: column grant to "+p+" names no column the table still has")
+				continue
+			}
 			sg.Source = "grant SELECT on columns " + describeColumns(g.Resource.TableWithColumns) + " of table " + qname + " to " + p
 			out.Select = append(out.Select, sg)
 			c.add([]string{PermDescribe}, nil, sg.Source+" implies DESCRIBE")
@@ -148,7 +154,11 @@ func TableAccess(tx *store.Tx, catalogID string, principals []string, database, 
 				out.Explain = append(out.Explain, "ignored: grant on missing data cells filter "+fr.Name+" to "+p)
 				return nil
 			}
-			sg := filterGrant(&f)
+			sg := filterGrant(&f, cols)
+			if !sg.AllColumns && len(sg.Columns) == 0 {
+				out.Explain = append(out.Explain, "ignored: data cells filter "+f.Name+" granted to "+p+" names no column the table still has")
+				return nil
+			}
 			sg.Source = "data cells filter " + f.Name + " on table " + qname + " granted to " + p
 			out.Select = append(out.Select, sg)
 			c.add([]string{PermDescribe}, nil, sg.Source+" implies DESCRIBE")
@@ -242,20 +252,33 @@ func describeColumns(r *api.TableWithColumnsResource) string {
 	return "(" + strings.Join(r.ColumnNames, ", ") + ")"
 }
 
-func columnsGrant(r *api.TableWithColumnsResource) access.SelectGrant {
+// columnsGrant renders a column grant. Include lists keep only columns the
+// table still has: a column dropped by UpdateTable (and perhaps re-added
+// later with other data) must not come back through an old grant.
+func columnsGrant(r *api.TableWithColumnsResource, cols []string) access.SelectGrant {
 	if r.ColumnWildcard != nil {
 		return access.SelectGrant{AllColumns: true, Excluded: append([]string(nil), r.ColumnWildcard.ExcludedColumnNames...)}
 	}
-	return access.SelectGrant{Columns: append([]string(nil), r.ColumnNames...)}
+	return access.SelectGrant{Columns: existing(r.ColumnNames, cols)}
 }
 
-func filterGrant(f *api.DataCellsFilter) access.SelectGrant {
+func existing(names, cols []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if slices.Contains(cols, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func filterGrant(f *api.DataCellsFilter, cols []string) access.SelectGrant {
 	sg := access.SelectGrant{FilterName: f.Name}
 	if f.ColumnWildcard != nil {
 		sg.AllColumns = true
 		sg.Excluded = append([]string(nil), f.ColumnWildcard.ExcludedColumnNames...)
 	} else {
-		sg.Columns = append([]string(nil), f.ColumnNames...)
+		sg.Columns = existing(f.ColumnNames, cols)
 	}
 	if f.RowFilter != nil && f.RowFilter.AllRowsWildcard == nil {
 		sg.RowFilter = f.RowFilter.FilterExpression

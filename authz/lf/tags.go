@@ -30,10 +30,12 @@ func tagExists(tx *store.Tx, catalogID, key string, values []string) (string, []
 	}
 	slices.Sort(vals)
 	vals = slices.Compact(vals)
-	if ok, err := lftag.ValuesExist(tx, catalogID, key, vals); err != nil {
-		return "", nil, err
-	} else if !ok {
-		return "", nil, lferr.New(lferr.EntityNotFound, "Tag or tag value does not exist: LF-tag %s has no value among %s.", key, strings.Join(vals, ", "))
+	for _, v := range vals {
+		if ok, err := lftag.ValuesExist(tx, catalogID, key, []string{v}); err != nil {
+			return "", nil, err
+		} else if !ok {
+			return "", nil, lferr.New(lferr.EntityNotFound, "Tag or tag value does not exist: LF-tag %s has no value %s.", key, v)
+		}
 	}
 	return key, vals, nil
 }
