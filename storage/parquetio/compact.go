@@ -214,6 +214,9 @@ type CompactOptions struct {
 	// MinFiles: compact only if at least this many small files share a
 	// schema (0: 2).
 	MinFiles int
+	// TargetBytes caps the input of one compaction (0: 256 MiB); call
+	// Compact again to merge the rest into further files.
+	TargetBytes int64
 	// Grace is how long replaced files stay after the commit, for readers
 	// that listed before it. 0 deletes them at once (only safe when no
 	// reader can be running, e.g. in tests); see DefaultGrace.
@@ -290,10 +293,15 @@ func Compact(ctx context.Context, st storage.Store, dir string, opts CompactOpti
 		busy[e.Output] = true
 	}
 	// Group the small files by schema.
+	target := opts.TargetBytes
+	if target <= 0 {
+		target = 256 << 20
+	}
 	type group struct {
-		keys []string
-		rows int64
-		sc   *arrow.Schema
+		keys  []string
+		rows  int64
+		bytes int64
+		sc    *arrow.Schema
 	}
 	groups := make(map[string]*group)
 	var order []string
@@ -319,8 +327,12 @@ func Compact(ctx context.Context, st storage.Store, dir string, opts CompactOpti
 			groups[sig] = g
 			order = append(order, sig)
 		}
+		if g.bytes >= target {
+			continue // this group's compaction is full; the next call takes the rest
+		}
 		g.keys = append(g.keys, o.Key)
 		g.rows += rows
+		g.bytes += o.Size
 	}
 	var best *group
 	for _, sig := range order {

@@ -337,3 +337,29 @@ func TestCompactLossless(t *testing.T) {
 		}
 	}
 }
+
+func TestCompactTargetBytes(t *testing.T) {
+	ctx := context.Background()
+	st := memStore(t)
+	smallFiles(t, st, "", 10, 20)
+	want := readAllRows(t, st, "")
+	objs, _ := st.List(ctx, "")
+	each := objs[0].Size
+	res, err := Compact(ctx, st, "", CompactOptions{TargetBytes: 4 * each})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Replaced) < 4 || len(res.Replaced) > 5 {
+		t.Fatalf("first compaction took %d files", len(res.Replaced))
+	}
+	for i := 0; i < 5; i++ {
+		if _, err := Compact(ctx, st, "", CompactOptions{TargetBytes: 4 * each}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	equalRows(t, "after repeated compactions", readAllRows(t, st, ""), want)
+	files, _ := DataFiles(ctx, st, "")
+	if len(files) > 3 {
+		t.Fatalf("%d files left", len(files))
+	}
+}
