@@ -64,6 +64,35 @@ func EffectiveTags(tx *store.Tx, catalogID, database, table string) (*TableTags,
 	if err := json.Unmarshal(raw, &cols); err != nil {
 		return nil, lferr.Wrap(lferr.InternalService, err, "corrupt table record %s.%s: %v", database, table, err)
 	}
+	var names []string
+	if cols.StorageDescriptor != nil {
+		names = make([]string, 0, len(cols.StorageDescriptor.Columns)+len(cols.PartitionKeys))
+		for _, c := range cols.StorageDescriptor.Columns {
+			names = append(names, c.Name)
+		}
+	}
+	for _, c := range cols.PartitionKeys {
+		names = append(names, c.Name)
+	}
+	return effective(tx, catalogID, database, table, names)
+}
+
+// EffectiveTagsOfColumns is EffectiveTags for a caller that already holds
+// the table (read in the same transaction): columns are its column names,
+// partition keys included, and the table record is not decoded again. The
+// table's existence is not checked.
+func EffectiveTagsOfColumns(tx *store.Tx, catalogID, database, table string, columns []string) (*TableTags, error) {
+	database, table = strings.ToLower(database), strings.ToLower(table)
+	if database == "" || table == "" {
+		return nil, lferr.New(lferr.InvalidInput, "A database name and a table name are required to read the LF-tags of a table.")
+	}
+	if err := checkKeyParts(catalogID, database, table); err != nil {
+		return nil, err
+	}
+	return effective(tx, catalogID, database, table, columns)
+}
+
+func effective(tx *store.Tx, catalogID, database, table string, columns []string) (*TableTags, error) {
 	dbTags, err := exactTags(tx, catalogID, target{Database: database})
 	if err != nil {
 		return nil, err
@@ -94,21 +123,9 @@ func EffectiveTags(tx *store.Tx, catalogID, database, table string) (*TableTags,
 		m[a.Key] = a.Value
 	}
 	tt.Table = overlay(tt.Database, own)
-	n := len(cols.PartitionKeys)
-	if cols.StorageDescriptor != nil {
-		n += len(cols.StorageDescriptor.Columns)
-	}
-	tt.Columns = make(map[string]map[string]string, n)
-	add := func(name string) {
-		tt.Columns[name] = overlay(tt.Table, colOwn[strings.ToLower(name)])
-	}
-	if cols.StorageDescriptor != nil {
-		for _, c := range cols.StorageDescriptor.Columns {
-			add(c.Name)
-		}
-	}
-	for _, c := range cols.PartitionKeys {
-		add(c.Name)
+	tt.Columns = make(map[string]map[string]string, len(columns))
+	for _, c := range columns {
+		tt.Columns[c] = overlay(tt.Table, colOwn[strings.ToLower(c)])
 	}
 	return tt, nil
 }

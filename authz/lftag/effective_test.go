@@ -363,6 +363,11 @@ func TestEffectiveTagsProperty(t *testing.T) {
 			for _, c := range colNames {
 				wantEqual(t, dn+"."+tn+"."+c, tt.Columns[c], naive(dn, tn, c))
 			}
+			f.must(f.db.View(func(tx *store.Tx) error {
+				oc, err := EffectiveTagsOfColumns(tx, acct, dn, tn, colNames)
+				wantEqual(t, "EffectiveTagsOfColumns "+dn+"."+tn, oc, tt)
+				return err
+			}))
 		}
 	}
 	// The index agrees with the assignments: every assignment has exactly

@@ -18,7 +18,7 @@ const acct = "111122223333"
 var ctx = context.Background()
 
 type fixture struct {
-	t            *testing.T
+	t            testing.TB
 	db           *store.DB
 	cat          *catalog.Catalog
 	svc          *Service
@@ -26,7 +26,7 @@ type fixture struct {
 	deletedExprs []string
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "catalog.db"), store.Options{NoSync: true})
 	if err != nil {

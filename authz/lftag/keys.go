@@ -143,14 +143,15 @@ func decodeValue(key string, raw []byte) (string, error) {
 	return string(raw[1:]), nil
 }
 
-// splitAssignKey splits the part of an assignment key after the catalog
-// and database into (table, column, key).
+// splitRest splits the part of an assignment key after the catalog and
+// database into (table, column, key) without allocating.
 func splitRest(rest string) (table, column, key string, ok bool) {
-	parts := strings.Split(rest, store.Sep)
-	if len(parts) != 3 {
+	table, rest, ok1 := strings.Cut(rest, store.Sep)
+	column, key, ok2 := strings.Cut(rest, store.Sep)
+	if !ok1 || !ok2 || strings.Contains(key, store.Sep) {
 		return "", "", "", false
 	}
-	return parts[0], parts[1], parts[2], true
+	return table, column, key, true
 }
 
 // scanExact calls fn for each tag assigned exactly on t.
@@ -194,14 +195,14 @@ func scanUnder(tx *store.Tx, catalogID, database, table string) ([]assignment, e
 	} else {
 		p = store.Prefix(catalogID, database, table)
 	}
+	dbPrefix := store.Prefix(catalogID, database)
 	var out []assignment
 	err := tx.Scan(BucketAssignments, p, func(k string, raw []byte) error {
 		v, err := decodeValue(k, raw)
 		if err != nil {
 			return err
 		}
-		rest := k[len(store.Prefix(catalogID, database)):]
-		tbl, col, key, ok := splitRest(rest)
+		tbl, col, key, ok := splitRest(k[len(dbPrefix):])
 		if !ok {
 			return lferr.New(lferr.InternalService, "corrupt LF-tag assignment key %q", strings.ReplaceAll(k, store.Sep, "/"))
 		}
