@@ -104,10 +104,16 @@ func (f *File) NewReader(ctx context.Context, opts ReadOptions) (_ *Reader, err 
 			r.rgs[i] = i
 		}
 	} else {
+		seenRG := make(map[int]bool, len(opts.RowGroups))
 		for _, rg := range opts.RowGroups {
 			if rg < 0 || rg >= n {
 				return nil, lferr.New(lferr.InvalidInput, "%s: row group %d out of range (file has %d)", f.name, rg, n)
 			}
+			if seenRG[rg] {
+				// Reading a row group twice would duplicate its rows.
+				return nil, lferr.New(lferr.InvalidInput, "%s: row group %d listed twice", f.name, rg)
+			}
+			seenRG[rg] = true
 		}
 		r.rgs = append([]int(nil), opts.RowGroups...)
 	}

@@ -176,6 +176,7 @@ func TestReaderErrors(t *testing.T) {
 		{"string as int", ReadOptions{Columns: []Column{{Name: "s", T: types.Int64T}}}, lferr.TypeError},
 		{"double as int", ReadOptions{Columns: []Column{{Name: "f", T: types.Int64T}}}, lferr.TypeError},
 		{"row group out of range", ReadOptions{RowGroups: []int{1}}, lferr.InvalidInput},
+		{"row group twice", ReadOptions{RowGroups: []int{0, 0}}, lferr.InvalidInput},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := f.NewReader(ctx, tc.opts)
