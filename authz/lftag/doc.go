@@ -12,14 +12,35 @@
 //     or run inside a caller's transaction (Txn), with LF's validation,
 //     limits and error codes; keys and values are lower-cased on write;
 //   - the read side the grants resolver calls inside its own transaction:
-//     EffectiveTags, EffectiveDatabaseTags, Match, ResolveExpression,
-//     TagExists, ValuesExist; and DeleteResourceTags / OnCatalogDelete,
-//     the catalog hook that drops the assignments of a dropped resource.
+//     EffectiveTags (EffectiveTagsOfColumns when the caller holds the
+//     table), EffectiveDatabaseTags, Match, ResolveExpression,
+//     ValidateExpression, TagExists, ValuesExist;
+//   - the clean-up the catalog needs: DeleteResourceTags / OnCatalogDelete
+//     when a database or table is dropped, PruneColumnTags when columns
+//     are;
+//   - pure checks for permissions on tags (CoversValues,
+//     ExpressionCoveredBy, EquivalentExpressions).
 //
 // Inheritance is an override, never an accumulation (VISION rule 3): the
 // effective value of key K on a column is the column's own K, else the
 // table's own K, else the database's K, else none; removing a lower
 // assignment restores the inherited value.
+//
+// Where LF is silent, these choices hold (each fails closed or refuses):
+//   - an empty expression matches nothing; a key absent from a resource
+//     never matches, even with "*";
+//   - "*" cannot be a tag value (it would be indistinguishable from "any
+//     value" in expressions);
+//   - AddLFTagsToResource refuses a key twice in one call and a pair with
+//     other than one value (a per-tag failure); RemoveLFTagsFromResource
+//     reports a tag not assigned (with one of the values given) on every
+//     target as a failure and removes nothing for it;
+//   - UpdateLFTag: adding an existing value is a no-op, deleting a
+//     missing one is EntityNotFound, a tag keeps at least one value;
+//   - saved expressions keep their name's case; deleting a tag key leaves
+//     saved expressions that name it in place (they match nothing until
+//     the key exists and is assigned again);
+//   - SearchTablesByLFTags matches on table-level effective tags only.
 //
 // It does no authorization (the LF facade checks CREATE_LF_TAG, ASSOCIATE,
 // DESCRIBE first) and knows nothing of grants: the grants subsystem
