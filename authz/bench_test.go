@@ -192,12 +192,13 @@ func BenchmarkDecide(b *testing.B) {
 		{Columns: []string{"col_00", "col_01", "col_06"}, RowFilter: "col_02 >= 1", FilterName: "f2"},
 		{Columns: []string{"col_08", "col_09"}},
 	}}
+	fc := &FilterCache{}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		tbl := &api.Table{CatalogId: DefaultAccountID, DatabaseName: "db", Name: "t", StorageDescriptor: &api.StorageDescriptor{Columns: cols},
 			PartitionKeys: []api.Column{{Name: "dt", Type: "string"}}}
 		if _, _, err := Decide(DecisionInput{Table: tbl, Region: DefaultRegion, Access: acc,
-			SupportedPermissionTypes: []string{api.CellFilterPermission}}); err != nil {
+			SupportedPermissionTypes: []string{api.CellFilterPermission}, Filters: fc}); err != nil {
 			b.Fatal(err)
 		}
 	}

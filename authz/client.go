@@ -191,7 +191,7 @@ func (c *client) visibleTable(tx *store.Tx, t *api.Table) (bool, error) {
 	}
 	tc := *t // Decide consumes its table
 	out, _, err := Decide(DecisionInput{Table: &tc, Region: c.cp.region, Access: a,
-		SupportedPermissionTypes: []string{api.NestedCellPermission, api.ColumnMaskPermission}})
+		SupportedPermissionTypes: []string{api.NestedCellPermission, api.ColumnMaskPermission}, Filters: c.cp.filters})
 	if err != nil {
 		if lferr.CodeOf(err) == lferr.AccessDenied {
 			return false, nil

@@ -84,6 +84,8 @@ type ControlPlane struct {
 	sealer    *iam.Sealer
 	signer    *cred.Signer
 	policies  *iam.PolicyCache
+	filters   *FilterCache
+	masks     *maskpolicy.CompileCache
 	audit     *audit.Log
 }
 
@@ -185,6 +187,8 @@ func (cp *ControlPlane) openSecrets(noSync bool) error {
 		return err
 	}
 	cp.policies = iam.NewPolicyCache(4096)
+	cp.filters = &FilterCache{}
+	cp.masks = &maskpolicy.CompileCache{}
 	cp.audit, err = audit.Open(cp.home, noSync)
 	return err
 }

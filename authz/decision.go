@@ -49,6 +49,8 @@ type DecisionInput struct {
 	// Registered is whether the table's location is registered with LF.
 	Registered           bool
 	QueryAuthorizationID string
+	// Filters memoizes filter parsing across decisions (nil: none).
+	Filters *FilterCache
 }
 
 // Decision outcomes (Diagnostic.Outcome).
@@ -157,7 +159,7 @@ func Decide(in DecisionInput) (*api.GetUnfilteredTableMetadataOutput, Diagnostic
 	var rowTerms []rowfilter.Expr
 	for gi := range a.Select {
 		g := &a.Select[gi]
-		r, err := parseGrantFilter(g, name)
+		r, err := parseGrantFilter(in.Filters, g, name)
 		if err != nil {
 			return nil, d, err
 		}
@@ -264,14 +266,14 @@ func Decide(in DecisionInput) (*api.GetUnfilteredTableMetadataOutput, Diagnostic
 		}
 		if rowRestricted {
 			out.RowFilter = rowfilter.String(rows)
-			if err := validEmitted(out.RowFilter, name, "RowFilter"); err != nil {
+			if err := validEmitted(in.Filters, out.RowFilter, name, "RowFilter"); err != nil {
 				return nil, d, err
 			}
 			d.line("rows restricted: RowFilter %s", out.RowFilter)
 		}
 		out.CellFilters = make([]api.ColumnRowFilter, len(cell))
 		for i, e := range cell {
-			if err := validEmitted(e, name, "CellFilters["+out.AuthorizedColumns[i]+"]"); err != nil {
+			if err := validEmitted(in.Filters, e, name, "CellFilters["+out.AuthorizedColumns[i]+"]"); err != nil {
 				return nil, d, err
 			}
 			out.CellFilters[i] = api.ColumnRowFilter{ColumnName: out.AuthorizedColumns[i], RowFilterExpression: e}
@@ -360,42 +362,49 @@ func resolveMasks(cands []MaskCandidate, authorized []string, name string) ([]ap
 	return out, nil
 }
 
-// parsed memoizes rowfilter.Parse: the same few filter texts are parsed
-// on every decision, and the emitted combinations re-parsed to validate
-// them. Parsed expressions are immutable (OrOf shares terms, String only
-// reads), so sharing them is safe. Bounded by emptying when full.
-var parsed struct {
-	sync.Mutex
-	m map[string]rowfilter.Expr
+// FilterCache memoizes rowfilter.Parse for the decision: the same few
+// filter texts are parsed on every decision, and the emitted combinations
+// re-parsed to validate them. Parsed expressions are immutable (OrOf shares
+// terms, String only reads), so sharing them is safe. It is owned by the
+// caller (the ControlPlane holds one), bounded by emptying when full, and
+// safe for concurrent use. A nil *FilterCache parses every time.
+type FilterCache struct {
+	mu sync.Mutex
+	m  map[string]rowfilter.Expr
 }
 
-const parsedMax = 8192
+const filterCacheMax = 8192
 
-func parseFilter(text string) (rowfilter.Expr, error) {
-	parsed.Lock()
-	e, ok := parsed.m[text]
-	parsed.Unlock()
+// Parse is rowfilter.Parse, memoized. Errors are not cached: they are rare
+// and must stay fresh.
+func (c *FilterCache) Parse(text string) (rowfilter.Expr, error) {
+	if c == nil {
+		return rowfilter.Parse(text)
+	}
+	c.mu.Lock()
+	e, ok := c.m[text]
+	c.mu.Unlock()
 	if ok {
 		return e, nil
 	}
 	e, err := rowfilter.Parse(text)
 	if err != nil {
-		return nil, err // errors are not cached: they are rare and must stay fresh
+		return nil, err
 	}
-	parsed.Lock()
-	if parsed.m == nil || len(parsed.m) >= parsedMax {
-		parsed.m = make(map[string]rowfilter.Expr, 256)
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= filterCacheMax {
+		c.m = make(map[string]rowfilter.Expr, 256)
 	}
-	parsed.m[text] = e
-	parsed.Unlock()
+	c.m[text] = e
+	c.mu.Unlock()
 	return e, nil
 }
 
-func parseGrantFilter(g *access.SelectGrant, table string) (rowfilter.Expr, error) {
+func parseGrantFilter(fc *FilterCache, g *access.SelectGrant, table string) (rowfilter.Expr, error) {
 	if strings.TrimSpace(g.RowFilter) == "" {
 		return &rowfilter.Bool{Value: true}, nil
 	}
-	e, err := parseFilter(g.RowFilter)
+	e, err := fc.Parse(g.RowFilter)
 	if err != nil {
 		// Stored filters were validated at creation; one that no longer
 		// parses must not widen anything.
@@ -416,8 +425,8 @@ func grantName(g *access.SelectGrant) string {
 
 // validEmitted fails closed when an expression the decision built does
 // not parse back: an engine must never receive one it cannot enforce.
-func validEmitted(e, table, field string) error {
-	if _, err := parseFilter(e); err != nil {
+func validEmitted(fc *FilterCache, e, table, field string) error {
+	if _, err := fc.Parse(e); err != nil {
 		return lferr.Wrap(lferr.InternalService, err, "The combined %s of %s is not a valid row filter expression (%s); refusing to answer", field, table, lferr.MessageOf(err))
 	}
 	return nil

@@ -73,6 +73,21 @@ func TestDecideSpecExample(t *testing.T) {
 		!reflect.DeepEqual(d.Needed, []string{api.ColumnPermission, api.CellFilterPermission}) {
 		t.Errorf("diagnostic: %+v", d)
 	}
+	// A FilterCache changes nothing but the cost, cold or warm.
+	fc := &FilterCache{}
+	for i := 0; i < 2; i++ {
+		got, _, err := decide(acc, cellPerm, func(in *DecisionInput) { in.Filters = fc })
+		must(t, err)
+		if !reflect.DeepEqual(got, out) {
+			t.Errorf("with cache (pass %d): %+v", i, got)
+		}
+	}
+	// Errors are not cached.
+	bad := access.TableAccess{Select: []access.SelectGrant{{AllColumns: true, RowFilter: "x ==", FilterName: "bad"}}}
+	for i := 0; i < 2; i++ {
+		_, _, err := decide(bad, cellPerm, func(in *DecisionInput) { in.Filters = fc })
+		wantErr(t, err, lferr.InternalService, "does not parse")
+	}
 }
 
 func TestDecideOutcomes(t *testing.T) {

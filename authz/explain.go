@@ -65,7 +65,7 @@ func (cp *ControlPlane) Explain(ctx context.Context, principal, db, table string
 				return err
 			}
 		}
-		in = DecisionInput{Table: tbl, Region: cp.region, Access: acc, Masks: masks, Registered: reg != nil,
+		in = DecisionInput{Table: tbl, Region: cp.region, Access: acc, Masks: masks, Registered: reg != nil, Filters: cp.filters,
 			SupportedPermissionTypes: []string{api.NestedCellPermission, api.ColumnMaskPermission}}
 		return nil
 	})

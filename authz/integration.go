@@ -237,7 +237,7 @@ func (cp *ControlPlane) masksFor(tx *store.Tx, tbl *api.Table) ([]MaskCandidate,
 	out := make([]MaskCandidate, len(cs))
 	for i, c := range cs {
 		if c.ViaTag != "" {
-			if err := maskpolicy.CompileFor(tbl, c); err != nil {
+			if err := cp.masks.CompileFor(tbl, c); err != nil {
 				return nil, err
 			}
 		}
@@ -281,7 +281,8 @@ func (c *client) decide(r *resolved, supported, requested []string, q *api.Query
 	}
 	e.QueryAuthorizationId = qaid
 	out, d, err := Decide(DecisionInput{Table: r.tbl, Region: c.cp.region, Access: r.acc, SupportedPermissionTypes: supported,
-		Requested: requested, Masks: r.masks, Unmasked: c.isAdmin(), Registered: r.reg != nil, QueryAuthorizationID: qaid})
+		Requested: requested, Masks: r.masks, Unmasked: c.isAdmin(), Registered: r.reg != nil, QueryAuthorizationID: qaid,
+		Filters: c.cp.filters})
 	e.Filters, e.Masks, e.CellFiltered = d.Filters, d.Masks, d.CellFiltered
 	if out != nil {
 		e.Permissions, e.AuthorizedColumns, e.RowFilter = out.Permissions, out.AuthorizedColumns, out.RowFilter

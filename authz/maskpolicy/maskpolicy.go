@@ -277,13 +277,19 @@ type compileKey struct {
 	expr, typ string
 }
 
-var compiled sync.Map // compileKey → error (nil: compiles)
+// CompileCache memoizes CompileFor's verdicts by (expression, column
+// type). It is owned by the caller (the ControlPlane holds one); the zero
+// value is ready and safe for concurrent use; a nil *CompileCache compiles
+// every time.
+type CompileCache struct {
+	m sync.Map // compileKey → error (nil: compiles)
+}
 
-// CompileFor checks that a tag mask fits a column it reaches (its type),
-// memoized by expression and column type: the
-// decision calls it for every tag mask it emits, and CEL compilation is too
-// slow to repeat per request. Column masks were checked at creation.
-func CompileFor(tbl *api.Table, c Candidate) error {
+// CompileFor checks that a tag mask fits a column it reaches (its type):
+// the decision calls it for every tag mask it emits, and CEL compilation
+// is too slow to repeat per request. Column masks were checked at
+// creation.
+func (cc *CompileCache) CompileFor(tbl *api.Table, c Candidate) error {
 	// No other columns in scope, as at creation: a tag mask reaches
 	// columns of many tables, so it may use only value, default and
 	// principal. That also makes (expression, type) an exact memo key.
@@ -292,20 +298,24 @@ func CompileFor(tbl *api.Table, c Candidate) error {
 		return lferr.Wrap(lferr.InternalService, err, "Column mask %s reaches column %s: %s", c.Policy, c.Column, lferr.MessageOf(err))
 	}
 	k := compileKey{c.Expression, col.String()}
-	if v, ok := compiled.Load(k); ok {
-		if v == nil {
-			return nil
+	if cc != nil {
+		if v, ok := cc.m.Load(k); ok {
+			if v == nil {
+				return nil
+			}
+			return v.(error)
 		}
-		return v.(error)
 	}
 	var res error
 	if _, err := mask.Compile(c.Expression, col, nil); err != nil {
 		res = lferr.Wrap(lferr.InternalService, err, "Column mask %s (LF-tag %s) does not fit column %s of type %s: %s; refusing to answer", c.Policy, c.ViaTag, c.Column, col.GlueName(), lferr.MessageOf(err))
 	}
-	if res == nil {
-		compiled.Store(k, nil)
-	} else {
-		compiled.Store(k, res)
+	if cc != nil {
+		if res == nil {
+			cc.m.Store(k, nil)
+		} else {
+			cc.m.Store(k, res)
+		}
 	}
 	return res
 }

@@ -139,11 +139,12 @@ func TestUpdateDeleteGetForTable(t *testing.T) {
 		t.Fatalf("ForTable = %+v", cands)
 	}
 	tbl := &api.Table{Name: "people", StorageDescriptor: &api.StorageDescriptor{Columns: []api.Column{{Name: "email", Type: "string"}, {Name: "n", Type: "bigint"}}}}
-	if err := CompileFor(tbl, Candidate{Column: "n", Policy: "p", Expression: "redact", ViaTag: "k=v"}); lferr.CodeOf(err) != lferr.InternalService {
-		t.Errorf("redact on bigint: %v", err)
-	}
-	for i := 0; i < 2; i++ { // second time from the memo
-		if err := CompileFor(tbl, Candidate{Column: "email", Policy: "p", Expression: "redact", ViaTag: "k=v"}); err != nil {
+	cc := &CompileCache{}
+	for _, c := range []*CompileCache{nil, cc, cc} { // uncached, then cold and warm memo
+		if err := c.CompileFor(tbl, Candidate{Column: "n", Policy: "p", Expression: "redact", ViaTag: "k=v"}); lferr.CodeOf(err) != lferr.InternalService {
+			t.Errorf("redact on bigint: %v", err)
+		}
+		if err := c.CompileFor(tbl, Candidate{Column: "email", Policy: "p", Expression: "redact", ViaTag: "k=v"}); err != nil {
 			t.Errorf("redact on string: %v", err)
 		}
 	}
