@@ -39,15 +39,14 @@ type modelFilter struct {
 }
 
 type model struct {
-	dbs      []string
-	tables   map[string][]string // db → tables
-	cols     map[string][]string // db.table → columns (partition keys last)
-	creator  map[string]string   // db.table → creator
-	tags     map[string]map[string]string
-	filters  map[string]map[string]modelFilter // db.table → name → filter
-	grants   map[string]*modelGrant            // identity → grant
-	admin    string
-	iamAllow map[string]bool // T/W keys where IAM_ALLOWED_PRINCIPALS holds ALL
+	dbs     []string
+	tables  map[string][]string // db → tables
+	cols    map[string][]string // db.table → columns (partition keys last)
+	creator map[string]string   // db.table → creator
+	tags    map[string]map[string]string
+	filters map[string]map[string]modelFilter // db.table → name → filter
+	grants  map[string]*modelGrant            // identity → grant
+	admin   string
 }
 
 // effective returns the naive effective tags of a column (or of a table
@@ -101,7 +100,7 @@ func (m *model) tableAccess(ps []string, db, table string) naiveTable {
 	n := naiveTable{perms: map[string]bool{}, grantable: map[string]bool{}, cover: map[string]map[string]bool{}}
 	cols := m.cols[db+"."+table]
 	in := func(p string) bool {
-		if p == acct+IAMPrincipalsSuffix {
+		if p == acct+IAMPrincipalsSuffix || p == api.IAMAllowedPrincipals {
 			return true // every principal of the world is an IAM role of acct
 		}
 		return slices.Contains(ps, p)
@@ -125,7 +124,6 @@ func (m *model) tableAccess(ps []string, db, table string) naiveTable {
 			}
 		}
 	}
-	n.iamOnly = m.iamAllow["T/"+db+"/"+table] || m.iamAllow["W/"+db]
 	for _, g := range m.grants {
 		if !in(g.principal) || len(g.perms) == 0 {
 			continue
@@ -133,6 +131,9 @@ func (m *model) tableAccess(ps []string, db, table string) naiveTable {
 		switch {
 		case g.kind == "T" && g.db == db && g.table == table, g.kind == "W" && g.db == db:
 			whole(g.perms, g.grantable)
+			if g.principal == api.IAMAllowedPrincipals && g.perms["ALL"] {
+				n.iamOnly = true
+			}
 		case g.kind == "C" && g.db == db && g.table == table && g.perms["SELECT"]:
 			for c := range g.cols {
 				cover(c, "")
@@ -186,7 +187,7 @@ func (m *model) tableAccess(ps []string, db, table string) naiveTable {
 func (m *model) databasePerms(ps []string, db string) map[string]bool {
 	out := map[string]bool{}
 	for _, g := range m.grants {
-		if !slices.Contains(ps, g.principal) && g.principal != acct+IAMPrincipalsSuffix {
+		if !slices.Contains(ps, g.principal) && g.principal != acct+IAMPrincipalsSuffix && g.principal != api.IAMAllowedPrincipals {
 			continue
 		}
 		switch {
@@ -258,7 +259,7 @@ func propertyRound(t *testing.T, seed uint64) {
 	principals := []string{role("p0"), role("p1"), role("p2"), role("p3"), adminRole}
 	m := &model{tables: map[string][]string{}, cols: map[string][]string{}, creator: map[string]string{},
 		tags: map[string]map[string]string{}, filters: map[string]map[string]modelFilter{}, grants: map[string]*modelGrant{},
-		admin: adminRole, iamAllow: map[string]bool{}}
+		admin: adminRole}
 	e.createTag("k1", "x", "y")
 	e.createTag("k2", "x", "y", "z")
 	tagKeys := map[string][]string{"k1": {"x", "y"}, "k2": {"x", "y", "z"}}
@@ -421,10 +422,7 @@ func propertyRound(t *testing.T, seed uint64) {
 		if g.kind == "C" && r.TableWithColumns.ColumnWildcard != nil {
 			grantable = nil
 		}
-		if p == api.IAMAllowedPrincipals {
-			if g.kind != "T" && g.kind != "W" {
-				continue
-			}
+		if p == api.IAMAllowedPrincipals && (g.kind == "T" || g.kind == "W") && rng.IntN(2) == 0 {
 			perms, grantable = []string{"ALL"}, nil
 		}
 		err := e.grant(trusted, p, r, perms, grantable...)
@@ -433,10 +431,6 @@ func propertyRound(t *testing.T, seed uint64) {
 				continue // the conflict rules of §4.4 refused it; the model skips it too
 			}
 			t.Fatalf("grant %s %+v %v: %v", p, r, perms, err)
-		}
-		if p == api.IAMAllowedPrincipals {
-			m.iamAllow[g.kind+"/"+db+map[bool]string{true: "/" + tb, false: ""}[g.kind == "T"]] = true
-			continue
 		}
 		id := fmt.Sprintf("%s|%s|%s|%s|%s|%s|%v", p, g.kind, g.db, g.table, g.filter, g.policy, canonicalExprForTest(g.expr))
 		old := m.grants[id]

@@ -64,10 +64,18 @@ func grantSuffix(g []string) string {
 	return " (with grant option: " + strings.Join(g, ", ") + ")"
 }
 
+// groupsToo adds IAM_ALLOWED_PRINCIPALS to a principal set: it is a group
+// every caller that passed IAM belongs to (spec §4.10), so what it holds
+// every caller holds. Its ALL additionally makes a resource IAM-only.
+func groupsToo(ps []string) []string {
+	return append(ps[:len(ps):len(ps)], api.IAMAllowedPrincipals)
+}
+
 // TableAccess resolves principals' effective access to one table (spec
 // §4.6–4.10, §5.3–5.4, §6.3; VISION rules 2, 3). principals is the caller's
 // principal set (role ARN, account id); IAM_ALLOWED_PRINCIPALS is not part
-// of it: its grant is reported as IAMOnly. Every lookup is a point read or
+// of it, but its grants count as grants to a group of every caller, and
+// its ALL on the table (or all tables of the database) sets IAMOnly. Every lookup is a point read or
 // a prefix scan of one principal's grants on this table, its database's
 // wildcard or its LF-tag policies, so the cost does not depend on the
 // grants or tables the principals have nothing to do with.
@@ -110,7 +118,7 @@ func TableAccess(tx *store.Tx, catalogID string, principals []string, database, 
 	ps := expandPrincipals(principals)
 	var tags *lftag.TableTags
 	cols := allColumns(tbl)
-	for _, p := range ps {
+	for _, p := range groupsToo(ps) {
 		if g, err := getGrant(tx, catalogID, p, tKey); err != nil {
 			return out, err
 		} else if g != nil {
@@ -326,7 +334,7 @@ func DatabaseAccessOf(tx *store.Tx, catalogID string, principals []string, datab
 	var c collector
 	ps := expandPrincipals(principals)
 	var tags map[string]string
-	for _, p := range ps {
+	for _, p := range groupsToo(ps) {
 		if g, err := getGrant(tx, catalogID, p, dKey); err != nil {
 			return out, err
 		} else if g != nil {
@@ -413,7 +421,7 @@ func CatalogAccessOf(tx *store.Tx, catalogID string, principals []string) (Catal
 	}
 	var c collector
 	ps := expandPrincipals(principals)
-	for _, p := range ps {
+	for _, p := range groupsToo(ps) {
 		if g, err := getGrant(tx, catalogID, p, kindCatalog); err != nil {
 			return out, err
 		} else if g != nil {

@@ -104,8 +104,10 @@ func TestDefaultPermissionsAndIAMOnly(t *testing.T) {
 	e.must(func(tx *store.Tx) error { return PutSettings(tx, acct, DefaultSettings()) })
 	e.createDB("legacy", "")
 	e.createTable("legacy", "t", "", "a")
+	// IAM_ALLOWED_PRINCIPALS is a group of every caller: its ALL shows in
+	// the permissions too, and makes the table IAM-only.
 	a := e.access("legacy", "t", analyst)
-	if !a.IAMOnly || len(a.Permissions) != 0 {
+	if !a.IAMOnly || !a.Has("SELECT") {
 		t.Fatalf("IAM-only table: %+v", a)
 	}
 	if !e.dbAccess("legacy", analyst).IAMOnly {
@@ -115,8 +117,13 @@ func TestDefaultPermissionsAndIAMOnly(t *testing.T) {
 	if err := e.revoke(trusted, api.IAMAllowedPrincipals, tableRes("legacy", "t"), []string{"ALL"}); err != nil {
 		t.Fatal(err)
 	}
-	if a := e.access("legacy", "t", analyst); a.IAMOnly {
+	if a := e.access("legacy", "t", analyst); a.IAMOnly || len(a.Permissions) != 0 {
 		t.Fatalf("still IAM-only after revoke: %+v", a)
+	}
+	// A lesser grant to the group reaches every caller, without IAM-only.
+	e.mustGrant(api.IAMAllowedPrincipals, tableRes("legacy", "t"), []string{"DESCRIBE"})
+	if a := e.access("legacy", "t", analyst); a.IAMOnly || !eqSet(a.Permissions, []string{"DESCRIBE"}) {
+		t.Fatalf("group DESCRIBE: %+v", a)
 	}
 	// LF-controlled settings: no default grant.
 	e.must(func(tx *store.Tx) error { return PutSettings(tx, acct, api.DataLakeSettings{}) })
