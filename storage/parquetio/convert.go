@@ -155,11 +155,11 @@ func convert(mem memory.Allocator, a arrow.Array, t types.T, want arrow.DataType
 			case arrow.Microsecond:
 				return relabel(a, want), nil // only the zone label differs
 			case arrow.Second:
-				return scaleTimestamps(mem, a, vals, want, 1_000_000, 1), nil
+				return scaleTimestamps(mem, a, vals, want, 1_000_000, 1)
 			case arrow.Millisecond:
-				return scaleTimestamps(mem, a, vals, want, 1_000, 1), nil
+				return scaleTimestamps(mem, a, vals, want, 1_000, 1)
 			case arrow.Nanosecond:
-				return scaleTimestamps(mem, a, vals, want, 1, 1_000), nil
+				return scaleTimestamps(mem, a, vals, want, 1, 1_000)
 			}
 		}
 	case arrow.STRING:
@@ -246,18 +246,30 @@ func widen[D, S fixed](mem memory.Allocator, a arrow.Array, src []S, dt arrow.Da
 // scaleTimestamps converts timestamps to µs: v*mul for coarser units, or
 // floor(v/div) for nanoseconds (floor, not truncation, so that instants
 // before 1970 stay ordered and match their statistics).
-func scaleTimestamps(mem memory.Allocator, a arrow.Array, src []arrow.Timestamp, dt arrow.DataType, mul, div int64) arrow.Array {
+func scaleTimestamps(mem memory.Allocator, a arrow.Array, src []arrow.Timestamp, dt arrow.DataType, mul, div int64) (arrow.Array, error) {
 	buf, dst := newValues[arrow.Timestamp](mem, len(src))
 	if div == 1 {
+		lo, hi := arrow.Timestamp(math.MinInt64/mul), arrow.Timestamp(math.MaxInt64/mul)
+		bad := false
 		for i, x := range src {
+			bad = bad || x < lo || x > hi
 			dst[i] = arrow.Timestamp(int64(x) * mul)
+		}
+		if bad {
+			// Only an error if the overflowing value is not a NULL slot.
+			for i, x := range src {
+				if (x < lo || x > hi) && a.IsValid(i) {
+					buf.Release()
+					return nil, fmt.Errorf("timestamp %d out of range", int64(x))
+				}
+			}
 		}
 	} else {
 		for i, x := range src {
 			dst[i] = arrow.Timestamp(floorDiv(int64(x), div))
 		}
 	}
-	return finish(mem, a, dt, buf)
+	return finish(mem, a, dt, buf), nil
 }
 
 // newValues allocates a value buffer for n elements of D (caller passes

@@ -166,3 +166,31 @@ func TestReadUnsupported(t *testing.T) {
 		t.Fatalf("reading uint64 as bigint: %v", err)
 	}
 }
+
+func TestReadTimestampOverflow(t *testing.T) {
+	mem := checkedAlloc(t)
+	ctx := context.Background()
+	dt := &arrow.TimestampType{Unit: arrow.Millisecond}
+	arr, _, err := array.FromJSON(mem, dt, strings.NewReader(`[1, 9223372036854775807]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := arrow.NewSchema([]arrow.Field{{Name: "c", Type: dt, Nullable: true}}, nil)
+	rec := array.NewRecordBatch(sc, []arrow.Array{arr}, 2)
+	arr.Release()
+	data := writeRaw(t, sc, 10, rec)
+	rec.Release()
+	f, err := Open(ctx, "ts", newBytesFile(data), mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := f.NewReader(ctx, ReadOptions{Columns: []Column{{Name: "c", T: types.TimestampT}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.Next(); lferr.CodeOf(err) != lferr.StorageError || !strings.Contains(err.Error(), "out of range") {
+		t.Fatalf("overflowing timestamp: %v", err)
+	}
+}
