@@ -11,6 +11,21 @@ import (
 	"github.com/sluicedb/sluice/planner/types"
 )
 
+// The operator half of exec (build*.go, op_*.go, scan*.go, hash*.go,
+// sort*.go) owns:
+//
+//   - Build, Run, Collect: plan → operators, driving them, rows as Values;
+//   - scanOp (scan.go): Parquet through storage/parquetio, statistics
+//     pruning (scan_prune.go), the SecureScan policy (scan_secure.go), and
+//     two caches of already-read data (scan_cache.go);
+//   - filter, project, values, limit, union all (op_simple.go);
+//   - hash aggregation, distinct, hash and nested-loop joins on a shared
+//     open-addressing hash table (hash_*.go);
+//   - sort and top-N (sort.go);
+//   - colReader / mcol (op_col.go): typed views of Arrow arrays and
+//     Go-owned growable columns, the representation the materializing
+//     operators compare and hash with typed loops.
+//
 // Build turns a physical plan into a tree of operators. It compiles every
 // expression up front, so type errors surface before any data is read.
 // Nothing is opened until Init.
