@@ -200,3 +200,53 @@ func TestRealLFDecisions(t *testing.T) {
 	t.Log(strings.Join(x.Lines, "\n"))
 	_ = fmt.Sprint()
 }
+
+// Tag-based masks through the real LF-tag service: a mask on pii=yes
+// reaches every column whose effective tags carry it (a table tag reaches
+// all its columns, a column's own value overrides it); a column mask wins;
+// two different tag masks on one column fail closed.
+func TestRealLFTagMasks(t *testing.T) {
+	cp := realLake(t)
+	grantLF(t, cp, api.Resource{Table: &api.TableResource{CatalogId: DefaultAccountID, DatabaseName: "sales", Name: "orders"}}, "SELECT")
+	tags := cp.LFTags()
+	must(t, tags.CreateLFTag(bg, api.CreateLFTagInput{TagKey: "pii", TagValues: []string{"yes", "no"}}))
+	must(t, tags.CreateLFTag(bg, api.CreateLFTagInput{TagKey: "class", TagValues: []string{"secret"}}))
+	tableRes := &api.Resource{Table: &api.TableResource{DatabaseName: "sales", Name: "orders"}}
+	colRes := func(c string) *api.Resource {
+		return &api.Resource{TableWithColumns: &api.TableWithColumnsResource{DatabaseName: "sales", Name: "orders", ColumnNames: []string{c}}}
+	}
+	_, err := tags.AddLFTagsToResource(bg, api.AddLFTagsToResourceInput{Resource: tableRes, LFTags: []api.LFTagPair{{TagKey: "pii", TagValues: []string{"yes"}}}})
+	must(t, err)
+	_, err = tags.AddLFTagsToResource(bg, api.AddLFTagsToResourceInput{Resource: colRes("country"), LFTags: []api.LFTagPair{{TagKey: "pii", TagValues: []string{"no"}}}})
+	must(t, err)
+	must(t, cp.CreateColumnMask(api.ColumnMaskPolicy{Name: "pii-null", TagKey: "pii", TagValue: "yes", MaskExpression: "null"}))
+	must(t, cp.CreateColumnMask(api.ColumnMaskPolicy{Name: "a-redact", DatabaseName: "sales", TableName: "orders", ColumnName: "a", MaskExpression: "redact"}))
+	caller, err := cp.CallerForRole(bg, "analyst", tagged())
+	must(t, err)
+	cl := cp.ClientFor(caller)
+	ask := func() (*api.GetUnfilteredTableMetadataOutput, error) {
+		return cl.GetUnfilteredTableMetadata(bg, gutm("sales", "orders", func(in *api.GetUnfilteredTableMetadataInput) {
+			in.SupportedPermissionTypes = []string{api.ColumnPermission, api.ColumnMaskPermission}
+		}))
+	}
+	out, err := ask()
+	must(t, err)
+	var got []string
+	for _, m := range out.ColumnMasks {
+		got = append(got, m.ColumnName+":"+m.MaskName)
+	}
+	if want := []string{"a:a-redact", "b:pii-null", "c:pii-null", "year:pii-null"}; !slices.Equal(got, want) {
+		t.Errorf("masks = %v, want %v", got, want)
+	}
+	// A second, different tag mask reaching the same columns fails closed.
+	_, err = tags.AddLFTagsToResource(bg, api.AddLFTagsToResourceInput{Resource: colRes("b"), LFTags: []api.LFTagPair{{TagKey: "class", TagValues: []string{"secret"}}}})
+	must(t, err)
+	must(t, cp.CreateColumnMask(api.ColumnMaskPolicy{Name: "secret-default", TagKey: "class", TagValue: "secret", MaskExpression: "default"}))
+	_, err = ask()
+	wantErr(t, err, lferr.Conflict, "Column b of sales.orders carries tags with two different masks")
+	// A tag mask that does not fit a column it reaches fails closed too.
+	must(t, cp.DeleteColumnMask("secret-default"))
+	must(t, cp.UpdateColumnMask(api.ColumnMaskPolicy{Name: "pii-null", TagKey: "pii", TagValue: "yes", MaskExpression: "redact"}))
+	_, err = ask()
+	wantErr(t, err, lferr.InternalService, "does not fit column b of type bigint")
+}
