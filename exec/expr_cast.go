@@ -48,6 +48,9 @@ func castVec(v *evec, from, to types.T, out, tmp *evec, c *ectx, sel []int32) (*
 		setConstVec(out, types.Value{Null: true}, to)
 		return out, nil
 	}
+	if from.Kind == to.Kind && to.Kind != types.Decimal {
+		return v, nil
+	}
 	if v.c {
 		cv, err := castValueT(vecValue(v, 0, from), from, to)
 		if err != nil {

@@ -36,7 +36,8 @@ func (f *fakeOp) Next() (*Batch, error) {
 	f.next++
 	b := &Batch{N: 2, Sel: []int32{1}}
 	for j, ct := range f.cols {
-		arr := buildArray(f.t, memory.NewGoAllocator(), ct, []types.Value{hostile(ct, 0), row[j]}, false)
+		// Strings come dictionary-encoded, as from a Parquet scan.
+		arr := buildArray(f.t, memory.NewGoAllocator(), ct, []types.Value{hostile(ct, 0), row[j]}, ct.Kind == types.String)
 		f.cur = append(f.cur, arr)
 		b.Cols = append(b.Cols, arr)
 	}
@@ -121,11 +122,16 @@ func valuesPlan(t types.T, vals ...plan.Expr) *plan.Values {
 	return v
 }
 
-// evalOver evaluates e over an Int64 column holding vals (all live).
+// evalOver evaluates e over an Int64 column holding vals.
 func evalOver(t *testing.T, e plan.Expr, vals []types.Value, sel []int32) ([]types.Value, error) {
 	t.Helper()
+	return evalOverT(t, e, tI, vals, sel)
+}
+
+func evalOverT(t *testing.T, e plan.Expr, ct types.T, vals []types.Value, sel []int32) ([]types.Value, error) {
+	t.Helper()
 	mem := checkedMem(t)
-	arr := buildArray(t, mem, tI, vals, false)
+	arr := buildArray(t, mem, ct, vals, false)
 	defer arr.Release()
 	ev, err := CompileExpr(e, &Env{Alloc: mem})
 	if err != nil {
@@ -166,19 +172,26 @@ func TestUncorrelatedSubqueries(t *testing.T) {
 		{name: "null not in empty", sq: &plan.Subquery{Kind: plan.InSubquery, Not: true, Plan: valuesPlan(tI), T: tB}, arg: nullOf(tI), want: vB(true)},
 		{name: "not in with null", sq: &plan.Subquery{Kind: plan.InSubquery, Not: true, Plan: valuesPlan(tI, one(vI(1), tI), one(vNull, tI)), T: tB}, arg: vI(2), want: nullOf(tB)},
 		{name: "not in found", sq: &plan.Subquery{Kind: plan.InSubquery, Not: true, Plan: valuesPlan(tI, one(vI(1), tI)), T: tB}, arg: vI(1), want: vB(false)},
+		{name: "in strings", sq: &plan.Subquery{Kind: plan.InSubquery, Plan: valuesPlan(tS, one(vS("b"), tS), one(vS("c"), tS)), T: tB}, arg: vS("b"), want: vB(true)},
+		{name: "not in strings", sq: &plan.Subquery{Kind: plan.InSubquery, Not: true, Plan: valuesPlan(tS, one(vS("b"), tS), one(vS("c"), tS)), T: tB}, arg: vS("c"), want: vB(false)},
+		{name: "in strings null member", sq: &plan.Subquery{Kind: plan.InSubquery, Plan: valuesPlan(tS, one(vS("b"), tS), one(vNull, tS)), T: tB}, arg: vS("b"), want: vB(true)},
 		{name: "in mixed types", sq: &plan.Subquery{Kind: plan.InSubquery, Plan: valuesPlan(tF, one(vF(2), tF)), T: tB}, arg: vI(2), want: vB(true)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			fb := withFakeBuilder(t)
+			argT := tI
+			if c.arg.Kind == types.String {
+				argT = tS
+			}
 			if c.sq.Kind == plan.InSubquery {
-				c.sq.Arg = col(0, tI)
+				c.sq.Arg = col(0, argT)
 			}
 			argv := c.arg
 			if c.sq.Kind != plan.InSubquery {
 				argv = vI(0)
 			}
-			got, err := evalOver(t, c.sq, []types.Value{argv, argv, argv}, nil)
+			got, err := evalOverT(t, c.sq, argT, []types.Value{argv, argv, argv}, nil)
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
 					t.Fatalf("error %v, want %q", err, c.err)
