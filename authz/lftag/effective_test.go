@@ -370,8 +370,13 @@ func TestEffectiveTagsProperty(t *testing.T) {
 			}))
 		}
 	}
-	// The index agrees with the assignments: every assignment has exactly
-	// one index entry and vice versa.
+	checkIndex(t, f)
+}
+
+// checkIndex asserts that the index and the assignments agree: every
+// assignment has exactly one index entry and vice versa.
+func checkIndex(t *testing.T, f *fixture) {
+	t.Helper()
 	f.must(f.db.View(func(tx *store.Tx) error {
 		var a, ix []string
 		err := tx.Scan(BucketAssignments, "", func(k string, raw []byte) error {
