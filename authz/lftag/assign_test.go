@@ -181,4 +181,5 @@ func TestRemoveLFTagsFromResource(t *testing.T) {
 	tt = f.effective("a", "t")
 	wantEqual(t, "all gone", tt.Table, kv())
 	wantEqual(t, "c2 own", tt.Columns["c2"], kv("module=customers"))
+	checkIndex(t, f)
 }

@@ -449,6 +449,7 @@ func TestDroppedColumns(t *testing.T) {
 	wantEqual(t, "pruned", n, 1)
 	drop("a", "b")
 	wantEqual(t, "re-added column inherits only", f.effective("d", "t").Columns["b"], kv())
+	checkIndex(t, f)
 }
 
 func TestNULInNames(t *testing.T) {

@@ -220,6 +220,7 @@ func TestDeleteLFTag(t *testing.T) {
 	// Deleting a key assigned at the table exposes the database's value.
 	f.must(f.svc.DeleteLFTag(ctx, api.DeleteLFTagInput{TagKey: "module"}))
 	wantEqual(t, "after module deleted", f.effective("a", "t").Table, kv())
+	checkIndex(t, f)
 }
 
 func TestDeleteHookErrorRollsBack(t *testing.T) {
