@@ -1,7 +1,6 @@
 package authz
 
 import (
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -242,7 +241,7 @@ func ValidateCredentialsInput(in *api.GetTemporaryGlueTableCredentialsInput, reg
 }
 
 // authorizedColumns is every column of tbl, partition keys last: the
-// answer for a table whose access IAM alone decides.
+// table order the decision's AuthorizedColumns follow.
 func authorizedColumns(tbl *api.Table) []string {
 	var out []string
 	if tbl.StorageDescriptor != nil {
@@ -257,36 +256,9 @@ func authorizedColumns(tbl *api.Table) []string {
 	return out
 }
 
-// IAMOnlyTableMetadata is Lake Formation's answer for a table on which
-// IAMAllowedPrincipals holds ALL (access decided by IAM alone): the whole
-// table, every column authorized, no cell or row filter, not registered,
-// Permissions [ALL]. tbl is consumed (the caller hands over a fresh copy).
-func IAMOnlyTableMetadata(tbl *api.Table, region, queryAuthorizationID string) *api.GetUnfilteredTableMetadataOutput {
-	tbl.IsRegisteredWithLakeFormation = false
-	return &api.GetUnfilteredTableMetadataOutput{
-		Table:                         tbl,
-		AuthorizedColumns:             authorizedColumns(tbl),
-		IsRegisteredWithLakeFormation: false,
-		QueryAuthorizationId:          queryAuthorizationID,
-		Permissions:                   []string{"ALL"},
-		ResourceArn:                   TableARN(region, tbl.CatalogId, tbl.DatabaseName, tbl.Name),
-	}
-}
-
-// IAMOnlyPartitions is the partitions answer for such a table.
-func IAMOnlyPartitions(tbl *api.Table, ps []api.Partition, next string) *api.GetUnfilteredPartitionsMetadataOutput {
-	cols := authorizedColumns(tbl)
-	out := &api.GetUnfilteredPartitionsMetadataOutput{UnfilteredPartitions: make([]api.UnfilteredPartition, len(ps)), NextToken: next}
-	for i := range ps {
-		// Each partition gets its own slice: callers own what they receive.
-		out.UnfilteredPartitions[i] = api.UnfilteredPartition{Partition: &ps[i], AuthorizedColumns: slices.Clone(cols)}
-	}
-	return out
-}
-
-// IAMOnlyCredentials is the vending answer for such a table: Lake
-// Formation vends only for registered locations, so it refuses, and the
-// engine reads with the caller's own credentials.
-func IAMOnlyCredentials(tbl *api.Table) error {
+// notRegistered is the vending answer for a table whose location is not
+// registered: Lake Formation vends only for registered locations, so it
+// refuses, and the engine reads with the caller's own credentials.
+func notRegistered(tbl *api.Table) error {
 	return invalid("Table %s.%s is not registered with Lake Formation: its location is not a registered data location, so no credentials are vended.", tbl.DatabaseName, tbl.Name)
 }

@@ -456,7 +456,7 @@ func (c *client) vend(ctx context.Context, op string, ref TableRef, partition []
 		return cred.Credentials{}, err
 	}
 	if r.reg == nil {
-		return cred.Credentials{}, IAMOnlyCredentials(r.tbl)
+		return cred.Credentials{}, notRegistered(r.tbl)
 	}
 	if len(perms) == 0 {
 		perms = []string{"SELECT"}
