@@ -375,3 +375,31 @@ func TestFilterGrantLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Two expressions whose readable forms coincide ("a=b" = "c" versus "a" =
+// "b=c") are two different grants.
+func TestPolicyIdentityIsUnambiguous(t *testing.T) {
+	e := newEnv(t)
+	e.createTag("a=b", "c")
+	e.createTag("a", "b=c")
+	e.createDB("d", "")
+	e.createTable("d", "t", "", "x")
+	e.assign("d", "t", "a", "b=c")
+	e.mustGrant(analyst, policyRes("TABLE", tag("a=b", "c")), []string{"SELECT"})
+	e.mustGrant(analyst, policyRes("TABLE", tag("a", "b=c")), []string{"INSERT"})
+	if a := e.access("d", "t", analyst); !eqSet(a.Permissions, []string{"DESCRIBE", "INSERT"}) {
+		t.Errorf("permissions %v: the a=b policy leaked into the a policy", a.Permissions)
+	}
+	// Same expression spelled differently is one grant.
+	e.createTag("k1", "v1", "v2")
+	e.createTag("k2", "v")
+	e.mustGrant(role("x"), policyRes("TABLE", tag("K1", "V2", "v1"), tag("k2", "v")), []string{"SELECT"})
+	e.mustGrant(role("x"), policyRes("TABLE", tag("k2", "V"), tag("k1", "v1", "v2", "v1")), []string{"INSERT"})
+	e.view(func(tx *store.Tx) error {
+		rows, err := store.List[grantRec](tx, BucketGrants, store.Prefix(acct, role("x")))
+		if err != nil || len(rows) != 1 || !eqSet(rows[0].Permissions, []string{"INSERT", "SELECT"}) {
+			t.Errorf("one expression, two spellings: %+v %v", rows, err)
+		}
+		return nil
+	})
+}

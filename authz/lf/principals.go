@@ -34,6 +34,11 @@ func NormalizePrincipal(id string) (string, error) {
 	if n := utf8.RuneCountInString(id); n > maxPrincipalLen {
 		return "", lferr.New(lferr.InvalidInput, "DataLakePrincipalIdentifier is %d characters long; the limit is %d.", n, maxPrincipalLen)
 	}
+	// Control characters would also corrupt the composite store keys the
+	// principal becomes part of.
+	if r, ok := validSingleLine(id); !ok || strings.ContainsRune(id, '\t') {
+		return "", lferr.New(lferr.InvalidInput, "DataLakePrincipalIdentifier %q contains the character %U, which is not allowed.", id, r)
+	}
 	switch {
 	case strings.EqualFold(id, api.IAMAllowedPrincipals), id == "IAMAllowedPrincipals":
 		return api.IAMAllowedPrincipals, nil

@@ -297,7 +297,14 @@ func canonicalExpression(tx *store.Tx, catalogID string, expr []api.LFTag) ([]ap
 	if b.Len() > 900 {
 		return nil, "", invalid("LF-tag expression is %d bytes long; the limit for an inline expression is 900.", b.Len())
 	}
-	return out, b.String(), nil
+	// The identity is the JSON of the canonical form: keys and values may
+	// contain "=" and spaces, so the readable text above could make two
+	// different expressions one grant.
+	id, err := json.Marshal(out)
+	if err != nil {
+		return nil, "", lferr.Wrap(lferr.InternalService, err, "cannot encode an LF-tag expression: %v", err)
+	}
+	return out, string(id), nil
 }
 
 func describeExpr(p *api.LFTagPolicyResource) string {
