@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -182,4 +184,40 @@ func Read(home string, f Filter) ([]Event, error) {
 		out = out[len(out)-f.Limit:]
 	}
 	return out, nil
+}
+
+// String renders an event on one line for people (`sluice audit`):
+// time, decision, event, principal, resource, then whatever applies.
+func (e *Event) String() string {
+	var b strings.Builder
+	b.WriteString(e.Time.UTC().Format(time.RFC3339))
+	b.WriteString(" " + e.Decision + " " + e.EventName + " " + e.Principal)
+	if e.Resource != "" {
+		b.WriteString(" on " + e.Resource)
+	}
+	if e.QueryId != "" {
+		b.WriteString(" query=" + e.QueryId)
+	}
+	if e.QueryAuthorizationId != "" {
+		b.WriteString(" qaid=" + e.QueryAuthorizationId)
+	}
+	if e.ErrorCode != "" {
+		b.WriteString(" " + e.ErrorCode + ": " + e.Reason)
+	}
+	if len(e.Filters) > 0 {
+		b.WriteString(" filters=" + strings.Join(e.Filters, ","))
+	}
+	if len(e.Masks) > 0 {
+		b.WriteString(" masks=" + strings.Join(e.Masks, ","))
+	}
+	if e.RowFilter != "" {
+		b.WriteString(" rows=" + strconv.Quote(e.RowFilter))
+	}
+	if e.VendedPath != "" {
+		b.WriteString(" vended " + e.Scope + " " + e.VendedPath)
+		if e.Expiration != nil {
+			b.WriteString(" until " + e.Expiration.UTC().Format(time.RFC3339))
+		}
+	}
+	return b.String()
 }

@@ -101,3 +101,24 @@ func TestOpenFailure(t *testing.T) {
 		t.Fatalf("open in a missing dir: %v", err)
 	}
 }
+
+func TestEventString(t *testing.T) {
+	exp := time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)
+	cases := []struct {
+		e    Event
+		want string
+	}{
+		{Event{Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Decision: Allow, EventName: "GetUnfilteredTableMetadata", Principal: "p",
+			Resource: "arn:t", QueryId: "q", QueryAuthorizationId: "a", Filters: []string{"f1", "f2"}, Masks: []string{"c: m"}, RowFilter: "x = 'y'"},
+			`2026-01-01T00:00:00Z ALLOW GetUnfilteredTableMetadata p on arn:t query=q qaid=a filters=f1,f2 masks=c: m rows="x = 'y'"`},
+		{Event{Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Decision: Deny, EventName: "GetDataAccess", Principal: "p",
+			ErrorCode: "AccessDeniedException", Reason: "no"}, "2026-01-01T00:00:00Z DENY GetDataAccess p AccessDeniedException: no"},
+		{Event{Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Decision: Allow, EventName: "GetDataAccess", Principal: "p",
+			VendedPath: "file:///t/", Scope: "READ", Expiration: &exp}, "2026-01-01T00:00:00Z ALLOW GetDataAccess p vended READ file:///t/ until 2026-01-01T01:00:00Z"},
+	}
+	for _, c := range cases {
+		if got := c.e.String(); got != c.want {
+			t.Errorf("String() =\n%s\nwant\n%s", got, c.want)
+		}
+	}
+}
