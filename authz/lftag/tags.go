@@ -423,16 +423,17 @@ func (t Txn) GetLFTag(in api.GetLFTagInput) (*api.GetLFTagOutput, error) {
 }
 
 // ListLFTags lists the tags of a catalog by key, a page at a time.
-func (s *Service) ListLFTags(ctx context.Context, in api.ListLFTagsInput, visible func(api.LFTagPair) bool) (out *api.ListLFTagsOutput, err error) {
+func (s *Service) ListLFTags(ctx context.Context, in api.ListLFTagsInput, visible func(*api.LFTagPair) bool) (out *api.ListLFTagsOutput, err error) {
 	err = s.view(ctx, func(t Txn) error { out, err = t.ListLFTags(in, visible); return err })
 	return out, err
 }
 
 // ListLFTags lists the tags of a catalog by key. visible, when not nil,
-// filters the tags the caller may see (LF lists only those); it is applied
-// before paging, so pages are full. ResourceShareType FOREIGN lists
+// filters the tags the caller may see (LF lists only those): it may also
+// trim the pair's TagValues to the values the caller may see (the slice is
+// the caller's own). It is applied before paging, so pages are full. ResourceShareType FOREIGN lists
 // nothing: sluice has no tags shared from other accounts.
-func (t Txn) ListLFTags(in api.ListLFTagsInput, visible func(api.LFTagPair) bool) (*api.ListLFTagsOutput, error) {
+func (t Txn) ListLFTags(in api.ListLFTagsInput, visible func(*api.LFTagPair) bool) (*api.ListLFTagsOutput, error) {
 	cat, err := t.catalogID(in.CatalogId)
 	if err != nil {
 		return nil, err
@@ -467,7 +468,7 @@ func (t Txn) ListLFTags(in api.ListLFTagsInput, visible func(api.LFTagPair) bool
 		}
 		pair := api.LFTagPair{CatalogId: cat, TagKey: rec.TagKey, TagValues: rec.TagValues}
 		last = k[len(p):]
-		if visible == nil || visible(pair) {
+		if visible == nil || visible(&pair) {
 			out.LFTags = append(out.LFTags, pair)
 		}
 		return nil

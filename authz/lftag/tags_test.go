@@ -263,10 +263,17 @@ func TestListLFTags(t *testing.T) {
 		t.Fatalf("%d pages, want 3", pages)
 	}
 	// A visibility filter is applied before paging.
-	out, err := f.svc.ListLFTags(ctx, api.ListLFTagsInput{MaxResults: 2}, func(p api.LFTagPair) bool { return p.TagKey != "a" && p.TagKey != "b" })
+	out, err := f.svc.ListLFTags(ctx, api.ListLFTagsInput{MaxResults: 2}, func(p *api.LFTagPair) bool {
+		p.TagValues = nil
+		return p.TagKey != "a" && p.TagKey != "b"
+	})
 	f.must(err)
 	wantEqual(t, "filtered", len(out.LFTags), 2)
 	wantEqual(t, "filtered first", out.LFTags[0].TagKey, "c")
+	wantEqual(t, "values trimmed", out.LFTags[0].TagValues, []string(nil))
+	got, err := f.svc.GetLFTag(ctx, api.GetLFTagInput{TagKey: "c"})
+	f.must(err)
+	wantEqual(t, "stored values untouched", got.TagValues, []string{"v-c"})
 	out, err = f.svc.ListLFTags(ctx, api.ListLFTagsInput{ResourceShareType: "FOREIGN"}, nil)
 	f.must(err)
 	wantEqual(t, "foreign", len(out.LFTags), 0)
