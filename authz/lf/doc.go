@@ -11,6 +11,24 @@
 // made on one consistent snapshot. Time is passed in; nothing here reads
 // the clock, the environment or a context.
 //
+// Entry points (all take the caller's *store.Tx):
+//
+//	GetSettings, PutSettings, ValidateSettings, DefaultSettings, IsAdmin, IsReadOnlyAdmin
+//	RegisterResource, DeregisterResource, DescribeResource, UpdateResource,
+//	ListResources, RegistrationFor, DataLocationAccess
+//	GrantPermissions, RevokePermissions, BatchGrantPermissions,
+//	BatchRevokePermissions, ListPermissions, GetEffectivePermissionsForPath
+//	CreateDataCellsFilter, UpdateDataCellsFilter, DeleteDataCellsFilter,
+//	GetDataCellsFilter, ListDataCellsFilter
+//	TableAccess (→ access.TableAccess), DatabaseAccessOf, CatalogAccessOf
+//	OnCreate, OnDelete (catalog.Config hooks), OnDeleteTag,
+//	OnDeleteExpression (lftag.Config hooks)
+//
+// Callers: a Caller is the principal set making a control-plane call;
+// data lake administrators may grant anything, others need the permission
+// with grant option (spec §4.4); Trusted callers (the home's owner through
+// the declarative setup or admin CLI) skip LF permission checks.
+//
 // Storage layout (buckets of the control-plane database owned here):
 //
 //	lf.settings      catalog                       → api.DataLakeSettings
