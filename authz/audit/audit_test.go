@@ -122,3 +122,40 @@ func TestEventString(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAppendSynced: fsynced appends, serial and from parallel
+// callers (which share fsyncs).
+func BenchmarkAppendSynced(b *testing.B) {
+	ev := &Event{Time: time.Now(), EventName: "GetUnfilteredTableMetadata", Principal: "arn:aws:sts::111122223333:assumed-role/r/s",
+		Decision: Allow, Resource: "arn:aws:glue:us-east-1:111122223333:table/db/t", QueryId: "q", Filters: []string{"f1", "f2"}}
+	for _, par := range []bool{false, true} {
+		name := "serial"
+		if par {
+			name = "parallel"
+		}
+		b.Run(name, func(b *testing.B) {
+			l, err := Open(b.TempDir(), false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.Close()
+			if !par {
+				for i := 0; i < b.N; i++ {
+					if err := l.Append(ev); err != nil {
+						b.Fatal(err)
+					}
+				}
+				return
+			}
+			b.SetParallelism(8)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := l.Append(ev); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
