@@ -3,7 +3,8 @@
 // HOME/audit.log, for answers and refusals alike.
 //
 // Log.Append writes the whole line with one write(2) on an O_APPEND file and
-// fsyncs it before returning; the control plane calls it before it returns
+// fsyncs it before returning (concurrent appends share fsyncs: group
+// commit without a goroutine); the control plane calls it before it returns
 // an answer and fails the call when it fails, so no answer is ever given
 // that the log does not hold. Events carry what CloudTrail's GetDataAccess
 // events carry for LF (principal, session tags, action, resource, decision,
