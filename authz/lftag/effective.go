@@ -53,20 +53,33 @@ func EffectiveTags(tx *store.Tx, catalogID, database, table string) (*TableTags,
 	if err := checkKeyParts(catalogID, database, table); err != nil {
 		return nil, err
 	}
-	raw, err := tx.GetRaw(catalog.BucketTables, store.Key(catalogID, database, table))
+	names, found, err := readColumns(tx, catalogID, database, table)
 	if err != nil {
 		return nil, err
 	}
-	if raw == nil {
+	if !found {
 		return nil, lferr.New(lferr.EntityNotFound, "Table %s.%s not found.", database, table)
+	}
+	return effective(tx, catalogID, database, table, names)
+}
+
+// readColumns returns a table's column names, partition keys last, as the
+// catalog stores them, decoding only the names from the table record.
+func readColumns(tx *store.Tx, catalogID, database, table string) (names []string, found bool, err error) {
+	raw, err := tx.GetRaw(catalog.BucketTables, store.Key(catalogID, database, table))
+	if err != nil || raw == nil {
+		return nil, false, err
 	}
 	var cols tableColumns
 	if err := json.Unmarshal(raw, &cols); err != nil {
-		return nil, lferr.Wrap(lferr.InternalService, err, "corrupt table record %s.%s: %v", database, table, err)
+		return nil, true, lferr.Wrap(lferr.InternalService, err, "corrupt table record %s.%s: %v", database, table, err)
 	}
-	var names []string
+	n := len(cols.PartitionKeys)
 	if cols.StorageDescriptor != nil {
-		names = make([]string, 0, len(cols.StorageDescriptor.Columns)+len(cols.PartitionKeys))
+		n += len(cols.StorageDescriptor.Columns)
+	}
+	names = make([]string, 0, n)
+	if cols.StorageDescriptor != nil {
 		for _, c := range cols.StorageDescriptor.Columns {
 			names = append(names, c.Name)
 		}
@@ -74,7 +87,7 @@ func EffectiveTags(tx *store.Tx, catalogID, database, table string) (*TableTags,
 	for _, c := range cols.PartitionKeys {
 		names = append(names, c.Name)
 	}
-	return effective(tx, catalogID, database, table, names)
+	return names, true, nil
 }
 
 // EffectiveTagsOfColumns is EffectiveTags for a caller that already holds

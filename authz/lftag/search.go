@@ -45,7 +45,11 @@ func (t Txn) SearchTablesByLFTags(in api.SearchTablesByLFTagsInput, visible func
 		if visible != nil && !visible(db, table) {
 			return nil
 		}
-		eff, err := EffectiveTags(t.tx, cat, db, table)
+		names, _, err := readColumns(t.tx, cat, db, table)
+		if err != nil {
+			return err
+		}
+		eff, err := EffectiveTagsOfColumns(t.tx, cat, db, table, names)
 		if err != nil {
 			return err
 		}
@@ -56,10 +60,6 @@ func (t Txn) SearchTablesByLFTags(in api.SearchTablesByLFTagsInput, visible func
 			Table:           &api.TableResource{CatalogId: cat, DatabaseName: db, Name: table},
 			LFTagOnDatabase: pairs(cat, eff.Database),
 			LFTagsOnTable:   pairs(cat, eff.Table),
-		}
-		names, err := t.columnOrder(cat, db, table)
-		if err != nil {
-			return err
 		}
 		for _, c := range names {
 			if m := eff.Columns[c]; len(m) > 0 {
@@ -73,16 +73,6 @@ func (t Txn) SearchTablesByLFTags(in api.SearchTablesByLFTagsInput, visible func
 		return nil, err
 	}
 	return out, nil
-}
-
-// columnOrder lists a table's columns in table order (EffectiveTags gives
-// a map, and answers should be stable).
-func (t Txn) columnOrder(cat, db, table string) ([]string, error) {
-	tbl, err := t.cat.GetTable(cat, db, table)
-	if err != nil {
-		return nil, err
-	}
-	return columnNames(tbl), nil
 }
 
 // SearchDatabasesByLFTags finds the databases whose tags match an expression.

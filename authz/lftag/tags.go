@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/sluicedb/sluice/authz/api"
-	"github.com/sluicedb/sluice/authz/catalog"
 	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/authz/store"
 )
@@ -288,22 +287,13 @@ func firstUse(tx *store.Tx, catalogID, key, value string) (string, error) {
 // columnSet returns the lower-cased column names of a table (nil when the
 // table does not exist).
 func columnSet(tx *store.Tx, catalogID, database, table string) (map[string]bool, error) {
-	raw, err := tx.GetRaw(catalog.BucketTables, store.Key(catalogID, database, table))
-	if err != nil || raw == nil {
+	names, found, err := readColumns(tx, catalogID, database, table)
+	if err != nil || !found {
 		return nil, err
 	}
-	var cols tableColumns
-	if err := json.Unmarshal(raw, &cols); err != nil {
-		return nil, lferr.Wrap(lferr.InternalService, err, "corrupt table record %s.%s: %v", database, table, err)
-	}
-	set := make(map[string]bool)
-	if cols.StorageDescriptor != nil {
-		for _, c := range cols.StorageDescriptor.Columns {
-			set[strings.ToLower(c.Name)] = true
-		}
-	}
-	for _, c := range cols.PartitionKeys {
-		set[strings.ToLower(c.Name)] = true
+	set := make(map[string]bool, len(names))
+	for _, c := range names {
+		set[strings.ToLower(c)] = true
 	}
 	return set, nil
 }
