@@ -572,6 +572,8 @@ func TestCompileErrors(t *testing.T) {
 		{fn("substring", tS, lit(vS("a"), tS)), lferr.InvalidInput},
 		{fn("like", tB, col(0, tS), lit(vS("a"), tS), col(1, tS)), lferr.TypeError},
 		{fn("date_trunc", tD, lit(vS("fortnight"), tS), col(0, tD)), lferr.InvalidInput},
+		{fn("upper", tI, col(0, tS)), lferr.TypeError},
+		{fn("length", tS, col(0, tS)), lferr.TypeError},
 		{nil, lferr.InternalService},
 	} {
 		_, err := CompileExpr(tc.e, nil)

@@ -439,6 +439,10 @@ func (r *rowEval) scalar(name string, e *plan.Func) (types.Value, error) {
 	}
 	var st fstat
 	out := types.Value{Kind: e.T.Kind}
+	if (physOf(e.T.Kind) == pI64 && impl.i64 == nil) || (physOf(e.T.Kind) == pF64 && impl.f64 == nil) ||
+		(physOf(e.T.Kind) == pStr && impl.str == nil) || (physOf(e.T.Kind) == pBool && impl.bl == nil) {
+		return out, eTypeErr(e.String(), "the function cannot return "+e.T.String())
+	}
 	switch physOf(e.T.Kind) {
 	case pI64:
 		out.I, st = impl.i64(fa, 0)

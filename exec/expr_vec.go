@@ -635,3 +635,11 @@ func takeF64(v *evec, n int) []float64 {
 	}
 	return out
 }
+
+// unsafeBytes views s as bytes for read-only use (hashing) without a copy.
+func unsafeBytes(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}

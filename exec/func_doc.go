@@ -144,6 +144,12 @@ var funcTable = []funcSpec{
 	{Name: "date_add_months", Min: 2, Max: 2, Doc: "DATE_ADD(d, INTERVAL n MONTH); INTERVAL n YEAR is 12n months; the day clamps to the month's end", bind: bindDateAddMonths},
 	{Name: "date_trunc", Min: 2, Max: 2, Doc: "date_trunc(unit, d): unit a constant 'year', 'quarter', 'month', 'day', 'hour', 'minute' or 'second'", bind: bindDateTrunc},
 	{Name: "datediff", Min: 2, Max: 2, Doc: "DATEDIFF(a, b): days from b to a", bind: bindDateDiff},
+	// Built-in column masks (authz/mask semantics; truncate_date is
+	// date_trunc, null/default/constant are constants).
+	{Name: "mask_redact", Min: 1, Max: 1, Doc: "redact mask: digits → 'n', ( ) , . - @ kept, any other character → 'x'", bind: bindMaskRedact},
+	{Name: "mask_show_first", Min: 2, Max: 2, Doc: "show_first mask: the first n characters kept, the rest redacted; NULL for n < 0", bind: bindMaskShow(false)},
+	{Name: "mask_show_last", Min: 2, Max: 2, Doc: "show_last mask: the last n characters kept, the rest redacted; NULL for n < 0", bind: bindMaskShow(true)},
+	{Name: "mask_sha256", Min: 1, Max: 1, Doc: "sha256 mask: lowercase hex SHA-256 of the string's bytes", bind: bindMaskSHA256},
 }
 
 var funcByName = func() map[string]*funcSpec {

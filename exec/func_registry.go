@@ -247,6 +247,20 @@ func (cc *compiler) compileScalar(name string, e *plan.Func) (enode, error) {
 	if err != nil {
 		return nil, err
 	}
+	var has bool
+	switch physOf(e.T.Kind) {
+	case pI64:
+		has = impl.i64 != nil
+	case pF64:
+		has = impl.f64 != nil
+	case pStr:
+		has = impl.str != nil
+	case pBool:
+		has = impl.bl != nil
+	}
+	if !has || len(argTypes) != len(e.Args) {
+		return nil, eTypeErr(cc.text(e), "the function cannot return "+e.T.String())
+	}
 	n := &fnNode{text: cc.text(e), impl: impl, k: physOf(e.T.Kind)}
 	for k, a := range e.Args {
 		an, err := cc.compileAs(a, argTypes[k])
