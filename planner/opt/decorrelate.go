@@ -234,33 +234,37 @@ func semiJoinFor(c plan.Expr) (*plan.Join, []plan.Expr) {
 	if reach(s.Plan, 0) > 1 {
 		return nil, nil
 	}
-	// Peel the projection (IN: its single output is the key) and, for IN
-	// and EXISTS, a DISTINCT, which does not change whether a row matches.
+	// Peel what cannot change whether a row matches: DISTINCT and ORDER BY
+	// (for IN and EXISTS), LIMIT n > 0 without OFFSET (EXISTS only), and
+	// projections, composed so that for IN the single output is the key.
 	body := s.Plan
 	var projected []plan.Expr
+peel:
 	for {
-		if d, ok := body.(*plan.Distinct); ok {
-			body = d.Input
-			continue
-		}
-		break
-	}
-	if p, ok := body.(*plan.Project); ok {
-		projected = p.Exprs
-		body = p.Input
-		for {
-			p2, ok := body.(*plan.Project)
-			if !ok {
-				break
+		switch x := body.(type) {
+		case *plan.Distinct:
+			body = x.Input
+		case *plan.Sort:
+			body = x.Input
+		case *plan.Limit:
+			if s.Kind != plan.ExistsSubquery || x.Offset != 0 || x.Count == 0 {
+				break peel
 			}
-			inner := p2.Exprs
-			if hasSubquery(inner...) {
-				return nil, nil
+			body = x.Input
+		case *plan.Project:
+			if hasSubquery(x.Exprs...) {
+				break peel
 			}
-			for i, e := range projected {
-				projected[i] = substitute(e, inner)
+			if projected == nil {
+				projected = append([]plan.Expr(nil), x.Exprs...)
+			} else {
+				for i, e := range projected {
+					projected[i] = substitute(e, x.Exprs)
+				}
 			}
-			body = p2.Input
+			body = x.Input
+		default:
+			break peel
 		}
 	}
 	if s.Kind == plan.InSubquery {
