@@ -76,6 +76,17 @@ func (s permSet) minus(o []string) permSet {
 	return out
 }
 
+// keep returns the members of s that are in valid.
+func (s permSet) keep(valid []string) permSet {
+	var out permSet
+	for _, p := range s {
+		if slices.Contains(valid, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // expandAll returns s with ALL replaced by ALL plus every permission it
 // stands for on a resource whose non-ALL permissions are all.
 func expandAll(s permSet, all []string) permSet {

@@ -230,8 +230,14 @@ func TableAccess(tx *store.Tx, catalogID string, principals []string, database, 
 	}
 
 	perms := withDescribe(expandAll(c.perms, all))
+	grantable := expandAll(c.grantable, all)
+	if tbl.TableType == api.VirtualView {
+		// A wildcard or tag policy may carry INSERT, DELETE or ALTER; a view
+		// supports none of them (spec §4.3).
+		perms, grantable = perms.keep(viewPerms), grantable.keep(viewPerms)
+	}
 	out.Permissions = []string(perms)
-	out.Grantable = []string(expandAll(c.grantable, all))
+	out.Grantable = []string(grantable)
 	out.Explain = append(out.Explain, c.explain...)
 	slices.Sort(out.Explain)
 	return out, nil

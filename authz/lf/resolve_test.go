@@ -313,3 +313,15 @@ func TestDeletingTablesDropsTheirRecords(t *testing.T) {
 		return nil
 	})
 }
+
+func TestViewsGetOnlyViewPermissions(t *testing.T) {
+	e := salesEnv(t)
+	e.mustGrant(analyst, wildcardRes("sales"), []string{"INSERT", "ALTER", "SELECT"})
+	if a := e.access("sales", "v", analyst); !eqSet(a.Permissions, []string{"DESCRIBE", "SELECT"}) {
+		t.Errorf("wildcard grant on a view: %v", a.Permissions)
+	}
+	e.mustGrant(role("super"), tableRes("sales", "v"), []string{"ALL"}, "ALL")
+	if a := e.access("sales", "v", role("super")); !eqSet(a.Permissions, []string{"ALL", "DESCRIBE", "DROP", "SELECT"}) || !eqSet(a.Grantable, a.Permissions) {
+		t.Errorf("ALL on a view: %+v", a)
+	}
+}
