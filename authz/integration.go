@@ -481,10 +481,20 @@ func (c *client) vend(ctx context.Context, op string, ref TableRef, partition []
 		loc = r.tbl.StorageDescriptor.Location
 	}
 	if part != nil {
-		loc = ""
+		ploc := ""
 		if part.StorageDescriptor != nil {
-			loc = part.StorageDescriptor.Location
+			ploc = part.StorageDescriptor.Location
 		}
+		// A partition may point anywhere in Glue; vending for one outside
+		// its table's location would let whoever may add partitions aim a
+		// reader at another table's files. Fail closed.
+		pp, err1 := cred.NormalizePrefix(ploc)
+		tp, err2 := cred.NormalizePrefix(loc)
+		if ploc != "" && !strings.HasPrefix(ploc, "s3") && (err1 != nil || err2 != nil || !strings.HasPrefix(pp, tp)) {
+			return cred.Credentials{}, lferr.New(lferr.AccessDenied, "Partition %v of %s.%s is stored at %s, outside the table location %s: no credentials are vended for it.",
+				partition, ref.Database, ref.Table, ploc, loc)
+		}
+		loc = ploc
 	}
 	if loc == "" {
 		return cred.Credentials{}, invalid("%s.%s has no storage location to vend credentials for.", ref.Database, ref.Table)

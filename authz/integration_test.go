@@ -735,3 +735,21 @@ func TestReopenPurgesExpiredSessions(t *testing.T) {
 		t.Fatalf("%d sessions survive expiry", n)
 	}
 }
+
+// A partition stored outside its table's location gets no credentials.
+func TestPartitionOutsideTableLocation(t *testing.T) {
+	f := lfLake(t)
+	cl := f.session(t, "analyst", tagged())
+	f.lf.grant(analystArn, "sales.orders", access.TableAccess{Permissions: []string{"SELECT"}, Select: []access.SelectGrant{fullSelect()}})
+	must(t, f.admin.BatchCreatePartition(bg, "sales", "orders", []api.PartitionInput{{Values: []string{"1999"},
+		StorageDescriptor: &api.StorageDescriptor{Location: f.cp.WarehouseURI() + "sales.db/items/"}}}))
+	arn := TableARN(DefaultRegion, DefaultAccountID, "sales", "orders")
+	_, err := cl.(PartitionCredentials).GetTemporaryGluePartitionCredentials(bg, &PartitionCredentialsInput{TableArn: arn, PartitionValues: []string{"1999"},
+		SupportedPermissionTypes: []string{api.ColumnPermission}})
+	wantErr(t, err, lferr.AccessDenied, "outside the table location")
+	_, err = cl.(PartitionCredentials).GetTemporaryGluePartitionCredentials(bg, &PartitionCredentialsInput{TableArn: arn, PartitionValues: []string{"1888"},
+		SupportedPermissionTypes: []string{api.ColumnPermission}})
+	wantErr(t, err, lferr.EntityNotFound, "")
+	_, err = cl.(PartitionCredentials).GetTemporaryGluePartitionCredentials(bg, &PartitionCredentialsInput{TableArn: arn})
+	wantErr(t, err, lferr.InvalidInput, "Partition.Values is required")
+}
