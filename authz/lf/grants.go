@@ -504,8 +504,59 @@ func grantableOn(tx *store.Tx, catalogID string, principals []string, tgt *targe
 			return nil, err
 		}
 		return newPermSet(ca.Grantable...), nil
+	case kindPolicy:
+		out, err := direct(tgt.key)
+		if err != nil {
+			return nil, err
+		}
+		ok, err := holdsTagExpression(tx, catalogID, ps, tgt.res.LFTagPolicy)
+		if err != nil || !ok {
+			return out, err
+		}
+		return out.union(tgt.valid), nil
 	}
 	return direct(tgt.key)
+}
+
+// holdsTagExpression reports whether principals hold
+// GRANT_WITH_LF_TAG_EXPRESSION on every key:values of an inline policy
+// expression (spec §5.5): that is what lets a non-administrator grant data
+// permissions through LF-tags. A saved expression needs the grant option
+// on the policy itself.
+func holdsTagExpression(tx *store.Tx, catalogID string, ps []string, p *api.LFTagPolicyResource) (bool, error) {
+	if len(p.Expression) == 0 {
+		return false, nil
+	}
+	for _, e := range p.Expression {
+		covered := false
+		for _, pr := range ps {
+			err := tx.Scan(BucketGrants, grantKey(catalogID, pr, store.Prefix(kindTag, e.TagKey)), func(_ string, raw []byte) error {
+				var g grantRec
+				if err := jsonUnmarshal(raw, &g); err != nil {
+					return err
+				}
+				if !slices.Contains(g.Permissions, PermGrantWithLFTagExpression) {
+					return nil
+				}
+				held := g.Resource.LFTag.TagValues
+				if slices.Contains(held, "*") || len(minus(e.TagValues, held)) == 0 {
+					covered = true
+					return store.Stop
+				}
+				return nil
+			})
+			if err != nil {
+				return false, err
+			}
+			if covered {
+				break
+			}
+		}
+		if !covered {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // ---- column sets of TableWithColumns grants ----

@@ -403,3 +403,23 @@ func TestPolicyIdentityIsUnambiguous(t *testing.T) {
 		return nil
 	})
 }
+
+func TestGrantWithLFTagExpression(t *testing.T) {
+	e := newEnv(t)
+	e.createTag("module", "sales", "orders", "hr")
+	e.createTag("region", "eu", "us")
+	steward := Caller{Principals: []string{role("steward")}}
+	expr := policyRes("TABLE", tag("module", "sales", "orders"), tag("region", "eu"))
+	wantErr(t, e.grant(steward, analyst, expr, []string{"SELECT"}), lferr.AccessDenied, "with grant option on LF-tag policy")
+	e.mustGrant(role("steward"), api.Resource{LFTag: &api.LFTagKeyResource{TagKey: "module", TagValues: []string{"sales", "orders"}}}, []string{PermGrantWithLFTagExpression})
+	wantErr(t, e.grant(steward, analyst, expr, []string{"SELECT"}), lferr.AccessDenied, "LF-tag policy")
+	e.mustGrant(role("steward"), api.Resource{LFTag: &api.LFTagKeyResource{TagKey: "region", TagValues: []string{"*"}}}, []string{PermGrantWithLFTagExpression})
+	if err := e.grant(steward, analyst, expr, []string{"SELECT", "INSERT"}); err != nil {
+		t.Fatal(err)
+	}
+	// Values beyond those held are refused.
+	wantErr(t, e.grant(steward, analyst, policyRes("TABLE", tag("module", "hr")), []string{"SELECT"}), lferr.AccessDenied, "LF-tag policy")
+	// ASSOCIATE alone does not let one grant through tags.
+	e.mustGrant(role("tagger"), api.Resource{LFTag: &api.LFTagKeyResource{TagKey: "module", TagValues: []string{"*"}}}, []string{PermAssociate})
+	wantErr(t, e.grant(Caller{Principals: []string{role("tagger")}}, analyst, policyRes("TABLE", tag("module", "hr")), []string{"SELECT"}), lferr.AccessDenied, "LF-tag policy")
+}
