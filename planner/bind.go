@@ -22,6 +22,9 @@ type boundTable struct {
 	// keyTypes are the types of all partition keys (authorized or not),
 	// used to parse partition values.
 	partKeys []api.Column
+	// viewAuth, for a view stored with columns, is the set of its
+	// authorized columns (lower case); nil means all.
+	viewAuth map[string]bool
 }
 
 // maxViewDepth bounds view expansion (a view over a view over ...).
@@ -72,10 +75,10 @@ func bindMetadata(db, name string, out *api.GetUnfilteredTableMetadataOutput) *b
 	t := out.Table
 	full := db + "." + name
 	bt := &boundTable{db: db, name: name, table: t, isView: strings.EqualFold(t.TableType, api.VirtualView), partKeys: t.PartitionKeys}
-	if bt.isView {
-		// A view's own authorized columns restrict what the view shows; the
-		// tables it reads are authorized separately, with the caller's
-		// rights, when it is expanded.
+	if bt.isView && (t.StorageDescriptor == nil || len(t.StorageDescriptor.Columns) == 0) {
+		// A view stored without columns cannot be authorized column by
+		// column; the tables it reads are authorized with the caller's
+		// rights when it is expanded, so it cannot reveal more than they do.
 		return bt
 	}
 	if len(out.AuthorizedColumns) == 0 {
@@ -106,6 +109,11 @@ func bindMetadata(db, name string, out *api.GetUnfilteredTableMetadataOutput) *b
 				failf(lferr.AccessDenied, "cell filters of %s do not cover authorized column %s", full, c)
 			}
 		}
+	}
+	if bt.isView {
+		// the view's authorized columns restrict what it shows (rule 8)
+		bt.viewAuth = auth
+		return bt
 	}
 	add := func(c api.Column, pk bool) {
 		if !auth[strings.ToLower(c.Name)] {
@@ -499,6 +507,21 @@ func (b *builder) view(bt *boundTable, qual string, parent *scope, lvl *level) r
 	defer func() { b.db = saved; b.views-- }()
 	// A view is planned on its own: it cannot see the outer query's names.
 	node := b.planQuery(ts, nil, &level{})
+	if bt.viewAuth != nil {
+		sch := node.Schema()
+		var exprs []plan.Expr
+		var cols []plan.Column
+		for i, c := range sch {
+			if bt.viewAuth[strings.ToLower(c.Name)] {
+				exprs = append(exprs, &plan.ColRef{Idx: i, T: c.T, Name: c.Name})
+				cols = append(cols, c)
+			}
+		}
+		if len(cols) == 0 {
+			failf(lferr.AccessDenied, "insufficient Lake Formation permission(s) on %s.%s: no authorized columns", bt.db, bt.name)
+		}
+		node = &plan.Project{Input: node, Exprs: exprs, Cols: cols}
+	}
 	return derivedRelation(node, qual, nil)
 }
 

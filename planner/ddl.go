@@ -101,8 +101,17 @@ func (b *builder) createView(s *sqlparser.CreateView, text string) Statement {
 	if !ok {
 		failf(lferr.InvalidInput, "a view must be defined by a SELECT")
 	}
-	b.planQuery(ts, nil, &level{})
-	return &CreateView{Database: db, Name: name, SQL: sql, OrReplace: s.IsReplace}
+	n := b.planQuery(ts, nil, &level{})
+	cv := &CreateView{Database: db, Name: name, SQL: sql, OrReplace: s.IsReplace}
+	for _, c := range n.Schema() {
+		t := c.T
+		if t.Kind == types.Null {
+			t = types.StringT
+		}
+		cv.Columns = append(cv.Columns, api.Column{Name: c.Name, Type: t.GlueName()})
+	}
+	checkColumnNames(cv.Columns, nil)
+	return cv
 }
 
 // ---- Athena CREATE EXTERNAL TABLE ----------------------------------------

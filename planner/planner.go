@@ -3,7 +3,6 @@ package planner
 import (
 	"context"
 	"errors"
-	"regexp"
 	"runtime/debug"
 	"strings"
 
@@ -93,17 +92,12 @@ func (b *builder) catalogID() string {
 	return DefaultCatalogID
 }
 
-var dropIndexRe = regexp.MustCompile(`(?is)^\s*drop\s+index\s+[A-Za-z0-9_$` + "`" + `.]+\s*$`)
-
 // statement plans one statement's text.
 func (b *builder) statement(sql string) Statement {
 	sql = strings.TrimSpace(sql)
 	sql = strings.TrimSuffix(sql, ";")
 	if isCreateExternal(sql) {
 		return b.createExternal(sql)
-	}
-	if dropIndexRe.MatchString(sql) {
-		return &NoOp{What: "DROP INDEX"}
 	}
 	if st := b.compoundStatement(sql); st != nil {
 		return st
@@ -179,12 +173,25 @@ func (b *builder) astStatement(ast sqlparser.Statement, text string) Statement {
 	case *sqlparser.AlterTable:
 		// vitess turns CREATE [UNIQUE] INDEX and DROP INDEX ... ON t into
 		// ALTER TABLE; sluice has no indexes, so these are accepted no-ops.
+		// (MySQL's DROP INDEX needs ON table, so a bare DROP INDEX is a
+		// syntax error, as in MySQL.) The table must exist.
 		if len(s.AlterOptions) == 1 {
+			what := ""
 			switch s.AlterOptions[0].(type) {
 			case *sqlparser.AddIndexDefinition:
-				return &NoOp{What: "CREATE INDEX"}
+				what = "CREATE INDEX"
 			case *sqlparser.DropKey:
-				return &NoOp{What: "DROP INDEX"}
+				what = "DROP INDEX"
+			}
+			if what != "" {
+				db, name := b.tableName(s.Table)
+				if _, err := b.p.Client.GetTable(b.ctx, db, name); err != nil {
+					if lferr.CodeOf(err) == lferr.EntityNotFound {
+						fail(lferr.Wrap(lferr.UnknownTable, err, "table %s.%s does not exist", db, name))
+					}
+					fail(err)
+				}
+				return &NoOp{What: what}
 			}
 		}
 		failf(lferr.Unsupported, "ALTER TABLE is not supported")

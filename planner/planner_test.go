@@ -384,3 +384,24 @@ func TestFoldDateAdd(t *testing.T) {
 		}
 	}
 }
+
+// TestViewColumnsAuthorized: a view stored with columns shows only its
+// authorized columns, and none authorized is DESCRIBE-only.
+func TestViewColumnsAuthorized(t *testing.T) {
+	f := testCatalog()
+	f.addView("default", "v2", "SELECT a, b, c FROM t1")
+	v := f.tables["default.v2"]
+	v.StorageDescriptor = &api.StorageDescriptor{Columns: []api.Column{{Name: "a", Type: "bigint"}, {Name: "b", Type: "bigint"}, {Name: "c", Type: "bigint"}}}
+	f.answers["default.v2"] = &api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: []string{"a", "c"}}
+	q := planQuery(t, f, "SELECT * FROM v2")
+	if len(q.Columns) != 2 || q.Columns[0].Name != "a" || q.Columns[1].Name != "c" {
+		t.Fatalf("columns %v, want a, c", q.Columns)
+	}
+	if _, err := newTestPlanner(f).Plan(context.Background(), "SELECT b FROM v2"); lferr.CodeOf(err) != lferr.UnknownColumn {
+		t.Errorf("hidden view column: %v", err)
+	}
+	f.answers["default.v2"] = &api.GetUnfilteredTableMetadataOutput{}
+	if _, err := newTestPlanner(f).Plan(context.Background(), "SELECT a FROM v2"); lferr.CodeOf(err) != lferr.AccessDenied {
+		t.Errorf("view without authorized columns: %v", err)
+	}
+}

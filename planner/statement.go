@@ -54,10 +54,15 @@ type DropTable struct {
 }
 
 // CreateView is CREATE [OR REPLACE] VIEW; SQL is the text of the SELECT.
+// Columns are the view's output columns (Glue types), planned with the
+// creator's rights; storing them in the view's StorageDescriptor lets the
+// control plane authorize the view's columns (an LF view without columns
+// is DESCRIBE-only).
 type CreateView struct {
 	Database, Name string
 	SQL            string
 	OrReplace      bool
+	Columns        []api.Column
 }
 
 // DropView is DROP VIEW.
@@ -104,7 +109,7 @@ type Describe struct{ Database, Table string }
 type Use struct{ Database string }
 
 // NoOp is a statement accepted for compatibility that has no effect
-// (CREATE [UNIQUE] INDEX, DROP INDEX).
+// (CREATE [UNIQUE] INDEX ... ON t, DROP INDEX ... ON t; t must exist).
 type NoOp struct{ What string }
 
 func (*Query) statement()          {}
