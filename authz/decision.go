@@ -105,7 +105,28 @@ func capLevel(t string) int {
 // tableColumns is every column in table order, partition keys last.
 func tableColumns(t *api.Table) []string { return authorizedColumns(t) }
 
-// Decide answers GetUnfilteredTableMetadata for one principal.
+// Decide answers GetUnfilteredTableMetadata for one principal:
+//
+//   - IAM-only table: the whole table, Permissions [ALL] (masks still apply).
+//   - No SELECT-bearing grant reaching a column: DESCRIBE only (empty, not
+//     absent, AuthorizedColumns) when any permission is held, else
+//     AccessDenied (rule 4).
+//   - Otherwise AuthorizedColumns = ∪ C_i in table order; RowFilter =
+//     OR_i R_i ("" when every row is visible); when any row or cell is
+//     restricted, one CellFilters entry per authorized column carrying OR
+//     of the R_i that cover it ("TRUE" when unrestricted, rule 6); masks on
+//     authorized columns (column mask over tag mask; different tag masks
+//     conflict).
+//   - The capability ladder (rule 5): a column restriction needs
+//     COLUMN_PERMISSION, a row or cell restriction CELL_FILTER_PERMISSION
+//     (NESTED_* include both), a mask COLUMN_MASK_PERMISSION; short of that
+//     PermissionTypeMismatch, never a wider answer.
+//   - The permissions the engine says it needs (Requested) must be held;
+//     INSERT, DELETE and ALL only without any restriction (rule 12).
+//   - Every expression emitted is parsed back (InternalService otherwise).
+//
+// Grant columns that name no top-level column (nested paths, dropped
+// columns) grant nothing: narrower, never wider.
 func Decide(in DecisionInput) (*api.GetUnfilteredTableMetadataOutput, Diagnostic, error) {
 	var d Diagnostic
 	tbl := in.Table
