@@ -136,7 +136,17 @@ func (c *client) GetDatabase(ctx context.Context, name string) (*api.Database, e
 }
 
 func (c *client) CreateDatabase(ctx context.Context, in api.DatabaseInput) error {
-	if err := c.gate(ctx, "CreateDatabase", sts.Target{Database: in.Name}, nil); err != nil {
+	needCatalog := func(tx *store.Tx) error {
+		have, err := c.cp.lf.CatalogPermissions(tx, c.catalogID(), c.principals())
+		if err != nil {
+			return err
+		}
+		if slices.Contains(have, "CREATE_DATABASE") || slices.Contains(have, "ALL") {
+			return nil
+		}
+		return lferr.New(lferr.AccessDenied, "Insufficient Lake Formation permission(s): CREATE_DATABASE on catalog %s is required", c.catalogID())
+	}
+	if err := c.gate(ctx, "CreateDatabase", sts.Target{Database: in.Name}, needCatalog); err != nil {
 		return err
 	}
 	return c.cp.db.Update(func(tx *store.Tx) error {

@@ -41,8 +41,8 @@
 // GetTable/GetTables show only visible tables and authorized columns (rule
 // 8); CreateTable needs CREATE_TABLE on the database, UpdateTable ALTER,
 // DeleteTable DROP, BatchCreatePartition INSERT or ALTER on the whole
-// table, DeleteDatabase DROP. CreateDatabase is IAM-gated only (no
-// catalog-level LF check yet). A role session's catalog-call decisions
+// table, DeleteDatabase DROP, CreateDatabase CREATE_DATABASE on the
+// catalog. A role session's catalog-call decisions
 // are audited too (the IAM gate's, and GetTable's LF refusal).
 //
 // Explain (explain.go) gives the administrator the resolved access and the

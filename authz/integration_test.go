@@ -52,6 +52,12 @@ func (f *fakeLF) DatabasePermissions(_ *store.Tx, _ string, principals []string,
 	return f.dbs[principals[0]+"|"+db], nil
 }
 
+func (f *fakeLF) CatalogPermissions(_ *store.Tx, _ string, principals []string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.dbs[principals[0]+"|"], nil
+}
+
 func (f *fakeLF) RegistrationFor(_ *store.Tx, _ string, loc string) (*api.ResourceInfo, error) {
 	for _, p := range f.reg {
 		if strings.HasPrefix(loc, p) {
@@ -378,6 +384,12 @@ func TestRoleSessionDecisions(t *testing.T) {
 	f.lf.dbs[eng+"|sales"] = []string{"CREATE_TABLE"}
 	f.lf.mu.Unlock()
 	must(t, cl.CreateTable(bg, "sales", api.TableInput{Name: "t2", StorageDescriptor: &api.StorageDescriptor{Columns: []api.Column{{Name: "a", Type: "int"}}}}))
+	err = cl.CreateDatabase(bg, api.DatabaseInput{Name: "eng"})
+	wantErr(t, err, lferr.AccessDenied, "CREATE_DATABASE on catalog 111122223333")
+	f.lf.mu.Lock()
+	f.lf.dbs[eng+"|"] = []string{"CREATE_DATABASE"}
+	f.lf.mu.Unlock()
+	must(t, cl.CreateDatabase(bg, api.DatabaseInput{Name: "eng"}))
 	var created *api.Table
 	created, err = f.admin.GetTable(bg, "sales", "t2")
 	must(t, err)

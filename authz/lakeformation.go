@@ -21,6 +21,10 @@ type LakeFormation interface {
 	// database (CREATE_TABLE, ALTER, DROP, DESCRIBE, ALL), or ["ALL"] when
 	// IAMAllowedPrincipals holds ALL on it.
 	DatabasePermissions(tx *store.Tx, catalogID string, principals []string, db string) ([]string, error)
+	// CatalogPermissions are the principals' effective permissions on the
+	// catalog (CREATE_DATABASE, ...), or ["ALL"] when IAM alone decides
+	// who creates databases (IAMAllowedPrincipals holds CREATE_DATABASE).
+	CatalogPermissions(tx *store.Tx, catalogID string, principals []string) ([]string, error)
 	// RegistrationFor is the registered location containing location
 	// (longest prefix), or nil when it is not registered.
 	RegistrationFor(tx *store.Tx, catalogID, location string) (*api.ResourceInfo, error)

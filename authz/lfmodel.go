@@ -36,6 +36,17 @@ func (lfModel) DatabasePermissions(tx *store.Tx, catalogID string, principals []
 	return a.Permissions, nil
 }
 
+func (lfModel) CatalogPermissions(tx *store.Tx, catalogID string, principals []string) ([]string, error) {
+	a, err := lf.CatalogAccessOf(tx, catalogID, principals)
+	if err != nil {
+		return nil, err
+	}
+	if a.IAMAllowedCreateDatabase {
+		return []string{"ALL"}, nil
+	}
+	return a.Permissions, nil
+}
+
 func (lfModel) RegistrationFor(tx *store.Tx, _ string, location string) (*api.ResourceInfo, error) {
 	info, ok, err := lf.RegistrationFor(tx, location)
 	if err != nil || !ok {
