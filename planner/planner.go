@@ -96,6 +96,12 @@ func (b *builder) catalogID() string {
 func (b *builder) statement(sql string) Statement {
 	sql = strings.TrimSpace(sql)
 	sql = strings.TrimSuffix(sql, ";")
+	if len(sql) > maxStatementBytes {
+		failf(lferr.InvalidInput, "statement is %d bytes; the limit is %d", len(sql), maxStatementBytes)
+	}
+	if d := nestingDepth(sql); d > maxNesting {
+		failf(lferr.SyntaxError, "statement nests parentheses %d deep; the limit is %d", d, maxNesting)
+	}
 	if isCreateExternal(sql) {
 		return b.createExternal(sql)
 	}
@@ -278,4 +284,29 @@ func (b *builder) compoundStatement(sql string) Statement {
 		return &Explain{Plan: n}
 	}
 	return &Query{Plan: n, Columns: n.Schema()}
+}
+
+// Limits that keep hostile input from exhausting the stack: parsing and
+// binding recurse once per nesting level.
+const (
+	maxStatementBytes = 16 << 20
+	maxNesting        = 500
+)
+
+// nestingDepth is the deepest parenthesis nesting outside quotes and
+// comments.
+func nestingDepth(sql string) int {
+	depth, deepest := 0, 0
+	scanSQL(sql, func(i, j int) {
+		for k := i; k < j; k++ {
+			switch sql[k] {
+			case '(':
+				depth++
+				deepest = max(deepest, depth)
+			case ')':
+				depth--
+			}
+		}
+	})
+	return deepest
 }

@@ -329,11 +329,23 @@ func TestNoPanicOnBadInput(t *testing.T) {
 		"SELECT a FROM t1 ORDER BY 0", "SELECT x'zz'", "SELECT DATE '2024-13-01'",
 		"SELECT CAST(1 AS DECIMAL(50,2))", "UPDATE t1 SET zz = 1", "DELETE FROM t1 WHERE count(*) > 0",
 		"SELECT (1, 2)", "SELECT a FROM t1 WHERE (a, b) IN ((1, 2))", "SELECT * FROM v_missing",
+		"SELECT " + strings.Repeat("(", 5000) + "1" + strings.Repeat(")", 5000),
+	}
+	// valid but very deep: must plan or fail cleanly, never crash
+	deep := []string{
+		"SELECT " + strings.Repeat("-", 20000) + "1",
+		"SELECT 1" + strings.Repeat(" + 1", 20000),
+	}
+	for _, sql := range deep {
+		_, err := newTestPlanner(testCatalog()).Plan(context.Background(), sql)
+		if err != nil && (lferr.CodeOf(err) == "" || lferr.CodeOf(err) == lferr.InternalService) {
+			t.Errorf("%.40s...: %v", sql, err)
+		}
 	}
 	for _, sql := range bad {
 		st, err := newTestPlanner(testCatalog()).Plan(context.Background(), sql)
 		if err == nil {
-			t.Errorf("%q planned to %T, want an error", sql, st)
+			t.Errorf("%.60q planned to %T, want an error", sql, st)
 			continue
 		}
 		if lferr.CodeOf(err) == "" || lferr.CodeOf(err) == lferr.InternalService {
