@@ -160,3 +160,15 @@ func BenchmarkExprInList(b *testing.B) {
 }
 
 var _ = types.Int64T
+
+// BenchmarkExprStringFunc measures the long-tail path (fnNode: a typed row
+// loop with one direct call per row).
+func BenchmarkExprStringFunc(b *testing.B) {
+	for _, e := range []plan.Expr{
+		fn("upper", tS, col(0, tS)),
+		fn("substring", tS, col(0, tS), lit(vI(3), tI), lit(vI(6), tI)),
+		fn("concat", tS, col(0, tS), lit(vS("/"), tS), col(0, tS)),
+	} {
+		b.Run(e.(*plan.Func).Name, func(b *testing.B) { runBench(b, e, benchBatches(b, stringCols(false), false)) })
+	}
+}

@@ -16,7 +16,16 @@ import (
 const maxStringResult = 16 << 20
 
 func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	// Eight bytes at a time (the compiler merges the loads).
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if x&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
 		}
@@ -64,14 +73,21 @@ func strImpl1(fn func(dst []byte, s string) []byte) func(e *plan.Func) ([]types.
 
 func appendCase(dst []byte, s string, upper bool) []byte {
 	if isASCII(s) {
-		for i := 0; i < len(s); i++ {
-			c := s[i]
-			if upper && 'a' <= c && c <= 'z' {
-				c -= 'a' - 'A'
-			} else if !upper && 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
+		n := len(dst)
+		dst = append(dst, s...)
+		b := dst[n:]
+		if upper {
+			for i, c := range b {
+				if 'a' <= c && c <= 'z' {
+					b[i] = c - ('a' - 'A')
+				}
 			}
-			dst = append(dst, c)
+		} else {
+			for i, c := range b {
+				if 'A' <= c && c <= 'Z' {
+					b[i] = c + ('a' - 'A')
+				}
+			}
 		}
 		return dst
 	}
@@ -130,7 +146,11 @@ func substring(s string, pos int64, hasLen bool, n int64) string {
 	if pos == 0 || (hasLen && n <= 0) {
 		return ""
 	}
-	cl := int64(charLen(s))
+	ascii := isASCII(s) // one scan; positions are then byte offsets
+	cl := int64(len(s))
+	if !ascii {
+		cl = int64(utf8.RuneCountInString(s))
+	}
 	var start int64
 	if pos > 0 {
 		start = pos - 1
@@ -142,6 +162,12 @@ func substring(s string, pos int64, hasLen bool, n int64) string {
 	}
 	if start >= cl {
 		return ""
+	}
+	if ascii {
+		if !hasLen || n >= cl-start {
+			return s[start:]
+		}
+		return s[start : start+n]
 	}
 	b := charOffset(s, int(start))
 	if !hasLen || n >= cl-start {
