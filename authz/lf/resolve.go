@@ -1,6 +1,7 @@
 package lf
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -175,13 +176,12 @@ func TableAccess(tx *store.Tx, catalogID string, principals []string, database, 
 		if err != nil {
 			return out, err
 		}
-		// LF-tag policies on tables granted to p, evaluated per column.
-		err = tx.Scan(BucketGrants, grantKey(catalogID, p, store.Prefix(kindPolicy, "TABLE")), func(_ string, raw []byte) error {
-			var g grantRec
-			if err := jsonUnmarshal(raw, &g); err != nil {
-				return err
-			}
-			expr, err := resolveExpression(tx, catalogID, g.Resource.LFTagPolicy)
+		// LF-tag policies on tables granted to p, evaluated per column. The
+		// expression is read from the grant's key; the record is decoded
+		// only for policies that match, which most do not.
+		prefix := grantKey(catalogID, p, store.Prefix(kindPolicy, "TABLE"))
+		err = tx.Scan(BucketGrants, prefix, func(key string, raw []byte) error {
+			expr, err := policyExpression(tx, catalogID, key[len(prefix):])
 			if lferr.CodeOf(err) == lferr.EntityNotFound {
 				return nil // its saved expression was deleted: the grant is void
 			} else if err != nil {
@@ -192,21 +192,28 @@ func TableAccess(tx *store.Tx, catalogID string, principals []string, database, 
 					return err
 				}
 			}
-			why := "LF-tag policy " + describeExpr(g.Resource.LFTagPolicy) + " (TABLE) to " + p
 			matched := matchColumns(expr, tags, cols)
-			switch {
-			case len(cols) == 0 && lftag.Match(expr, tags.Table), len(cols) > 0 && len(matched) == len(cols):
-				whole(&g, why+" matches table "+qname)
-			case len(matched) > 0:
-				// §5.4: only SELECT on the matching columns and DESCRIBE;
-				// permissions that need every column are not granted.
-				perms := newPermSet(g.Permissions...)
-				if perms.has(PermSelect) || perms.has(PermAll) {
-					sg := access.SelectGrant{Columns: matched, Source: why + " matches columns " + strings.Join(matched, ", ") + " of " + qname}
-					out.Select = append(out.Select, sg)
-				}
-				c.add([]string{PermDescribe}, nil, why+" matches only columns "+strings.Join(matched, ", ")+" of "+qname+" (SELECT on those, DESCRIBE; no whole-table permission)")
+			full := (len(cols) == 0 && lftag.Match(expr, tags.Table)) || (len(cols) > 0 && len(matched) == len(cols))
+			if !full && len(matched) == 0 {
+				return nil
 			}
+			var g grantRec
+			if err := jsonUnmarshal(raw, &g); err != nil {
+				return err
+			}
+			why := "LF-tag policy " + describeExpr(g.Resource.LFTagPolicy) + " (TABLE) to " + p
+			if full {
+				whole(&g, why+" matches table "+qname)
+				return nil
+			}
+			// §5.4: only SELECT on the matching columns and DESCRIBE;
+			// permissions that need every column are not granted.
+			perms := newPermSet(g.Permissions...)
+			if perms.has(PermSelect) || perms.has(PermAll) {
+				sg := access.SelectGrant{Columns: matched, Source: why + " matches columns " + strings.Join(matched, ", ") + " of " + qname}
+				out.Select = append(out.Select, sg)
+			}
+			c.add([]string{PermDescribe}, nil, why+" matches only columns "+strings.Join(matched, ", ")+" of "+qname+" (SELECT on those, DESCRIBE; no whole-table permission)")
 			return nil
 		})
 		if err != nil {
@@ -241,6 +248,23 @@ func TableAccess(tx *store.Tx, catalogID string, principals []string, database, 
 	out.Explain = append(out.Explain, c.explain...)
 	slices.Sort(out.Explain)
 	return out, nil
+}
+
+// policyExpression returns the expression of an LF-tag policy grant from
+// the id part of its key: the canonical inline expression ("e:" + JSON,
+// already lower-cased) or the name of a saved one ("n:" + name).
+func policyExpression(tx *store.Tx, catalogID, id string) ([]api.LFTag, error) {
+	switch {
+	case strings.HasPrefix(id, "e:"):
+		var expr []api.LFTag
+		if err := json.Unmarshal([]byte(id[2:]), &expr); err != nil {
+			return nil, lferr.Wrap(lferr.InternalService, err, "corrupt LF-tag policy grant key: %v", err)
+		}
+		return expr, nil
+	case strings.HasPrefix(id, "n:"):
+		return resolveExpression(tx, catalogID, &api.LFTagPolicyResource{ExpressionName: id[2:]})
+	}
+	return nil, lferr.AssertionFailedf("LF-tag policy grant key without an expression: %q", id)
 }
 
 func describeKey(g *grantRec) string {
@@ -346,12 +370,9 @@ func DatabaseAccessOf(tx *store.Tx, catalogID string, principals []string, datab
 		} else if g != nil {
 			c.add(g.Permissions, g.Grantable, "grant on database "+db+" to "+p)
 		}
-		err := tx.Scan(BucketGrants, grantKey(catalogID, p, store.Prefix(kindPolicy, "DATABASE")), func(_ string, raw []byte) error {
-			var g grantRec
-			if err := jsonUnmarshal(raw, &g); err != nil {
-				return err
-			}
-			expr, err := resolveExpression(tx, catalogID, g.Resource.LFTagPolicy)
+		prefix := grantKey(catalogID, p, store.Prefix(kindPolicy, "DATABASE"))
+		err := tx.Scan(BucketGrants, prefix, func(key string, raw []byte) error {
+			expr, err := policyExpression(tx, catalogID, key[len(prefix):])
 			if lferr.CodeOf(err) == lferr.EntityNotFound {
 				return nil
 			} else if err != nil {
@@ -363,6 +384,10 @@ func DatabaseAccessOf(tx *store.Tx, catalogID string, principals []string, datab
 				}
 			}
 			if lftag.Match(expr, tags) {
+				var g grantRec
+				if err := jsonUnmarshal(raw, &g); err != nil {
+					return err
+				}
 				c.add(g.Permissions, g.Grantable, "LF-tag policy "+describeExpr(g.Resource.LFTagPolicy)+" (DATABASE) to "+p+" matches database "+db)
 			}
 			return nil
