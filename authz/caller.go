@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -174,8 +175,13 @@ func (cp *ControlPlane) checkSession(tx *store.Tx, s *sts.Session, now time.Time
 	if err != nil {
 		return err
 	}
-	if cur == nil || cur.Revoked || cur.RoleArn != s.RoleArn {
+	if cur == nil || cur.Revoked {
 		return lferr.New(lferr.AccessDenied, "User: %s is not authorized: the session was revoked", s.AssumedRoleArn)
+	}
+	// The Caller's copy is what decisions read (tags, role, policies): it
+	// must be the stored session, not a look-alike built in process.
+	if !sameSession(cur, s) {
+		return lferr.New(lferr.AccessDenied, "User: %s is not authorized: the presented session does not match the one issued", s.AssumedRoleArn)
 	}
 	if !now.Before(cur.Expiration) {
 		return lferr.New(lferr.AccessDenied, "User: %s is not authorized: the session expired at %s", s.AssumedRoleArn, cur.Expiration.Format(time.RFC3339))
@@ -188,6 +194,14 @@ func (cp *ControlPlane) checkSession(tx *store.Tx, s *sts.Session, now time.Time
 		return lferr.New(lferr.AccessDenied, "User: %s is not authorized: sessions of %s issued before %s were revoked", s.AssumedRoleArn, cur.RoleArn, cut.Format(time.RFC3339))
 	}
 	return nil
+}
+
+// sameSession compares everything a decision reads from a session.
+func sameSession(a, b *sts.Session) bool {
+	return a.AccessKeyId == b.AccessKeyId && a.TokenHash == b.TokenHash && a.Account == b.Account && a.RoleArn == b.RoleArn &&
+		a.RoleId == b.RoleId && a.AssumedRoleArn == b.AssumedRoleArn && a.Policy == b.Policy && a.SourceIdentity == b.SourceIdentity &&
+		slices.Equal(a.Tags, b.Tags) && slices.Equal(a.PolicyArns, b.PolicyArns) && slices.Equal(a.TransitiveTagKeys, b.TransitiveTagKeys) &&
+		a.IssuedAt.Equal(b.IssuedAt) && a.Expiration.Equal(b.Expiration)
 }
 
 // The in-process engine's own identity.

@@ -765,3 +765,21 @@ func TestPartitionOutsideTableLocation(t *testing.T) {
 	_, err = cl.(PartitionCredentials).GetTemporaryGluePartitionCredentials(bg, &PartitionCredentialsInput{TableArn: arn})
 	wantErr(t, err, lferr.InvalidInput, "Partition.Values is required")
 }
+
+// A Caller built in process around a look-alike of an issued session (same
+// access key id, extra tags) is refused: decisions read only the session
+// as issued.
+func TestLookAlikeSessionRefused(t *testing.T) {
+	f := lfLake(t)
+	f.lf.grant(analystArn, "sales.items", access.TableAccess{Permissions: []string{"SELECT"}, Select: []access.SelectGrant{fullSelect()}})
+	real, err := f.cp.CallerForRole(bg, "analyst", nil)
+	must(t, err)
+	_, err = f.cp.ClientFor(real).GetUnfilteredTableMetadata(bg, gutm("sales", "items"))
+	wantErr(t, err, lferr.AccessDenied, "no LakeFormationAuthorizedCaller session tag")
+	forged := *real.session
+	forged.Tags = []iam.Tag{{Key: AuthorizedCallerTag, Value: engineTag}}
+	c, err := CallerForSession(&forged)
+	must(t, err)
+	_, err = f.cp.ClientFor(c).GetUnfilteredTableMetadata(bg, gutm("sales", "items"))
+	wantErr(t, err, lferr.AccessDenied, "does not match the one issued")
+}
