@@ -184,6 +184,9 @@ func (o *aggOp) groups(b *Batch, rows []int32) ([]int32, error) {
 		}
 		o.rs = append(o.rs, r)
 	}
+	if err := checkKeyReaders(o.rs, o.ht.sks); err != nil {
+		return nil, err
+	}
 	o.gids = opResizeI32(o.gids, len(rows))
 	if !o.groupsByDict(rows) {
 		o.hashes = opResizeU64(o.hashes, len(rows))
@@ -767,6 +770,9 @@ func (a *distinctAgg) update(r *colReader, rows []int32, gids []int32) error {
 	}
 	a.rs[0] = colReader{kind: rInt64, n: r.n, i64: a.gidCol}
 	a.rs[1] = *r
+	if err := checkKeyReaders(a.rs[:], a.ht.sks); err != nil {
+		return err
+	}
 	a.hashes = opResizeU64(a.hashes, len(rows))
 	a.pg = opResizeI32(a.pg, len(rows))
 	hashKeyCols(a.rs[:], a.ht.sks, rows, a.hashes, &a.ht.scratch)

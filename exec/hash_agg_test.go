@@ -353,3 +353,18 @@ func TestGroupConcat(t *testing.T) {
 	}
 	equalStrings(t, "group_concat", sortedRowStrings(rows), []string{"1|a,c|5,6,5|a,c", "2|b,b|7|b"})
 }
+
+// TestAggregateKeyLayoutMismatch: a key column whose layout contradicts its
+// declared type is an error, never a silently wrong grouping.
+func TestAggregateKeyLayoutMismatch(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	src := &testSource{batches: []*Batch{mkBatch(mem, []types.T{str}, [][]any{{"a"}, {"b"}}, nil)}}
+	op, err := newAggOp(src, aggNode(nil, []plan.Expr{cr(0, i64)}, []plan.AggCall{{Func: "count_star", T: i64}}), &Env{Alloc: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Collect(context.Background(), op, nil); lferr.CodeOf(err) != lferr.InternalService {
+		t.Fatalf("got %v, want an internal error", err)
+	}
+}

@@ -46,6 +46,9 @@ func (o *distinctOp) Next() (*Batch, error) {
 			}
 			o.rs = append(o.rs, r)
 		}
+		if err := checkKeyReaders(o.rs, o.ht.sks); err != nil {
+			return nil, err
+		}
 		rows := opLiveRows(b, o.rowBuf)
 		if b.Sel == nil {
 			o.rowBuf = rows

@@ -195,6 +195,9 @@ func (o *joinOp) build() error {
 			}
 			rs = append(rs, r)
 		}
+		if err := checkKeyReaders(rs, o.ht.sks); err != nil {
+			return err
+		}
 		rows := opLiveRows(b, o.rowBuf)
 		if b.Sel == nil {
 			o.rowBuf = rows
@@ -297,6 +300,9 @@ func (o *joinOp) nextLeft() (bool, error) {
 			return false, err
 		}
 		rs = append(rs, r)
+	}
+	if err := checkKeyReaders(rs, o.ht.sks); err != nil {
+		return false, err
 	}
 	o.hashes = opResizeU64(o.hashes, n)
 	hashKeyCols(rs, o.ht.sks, o.lrows, o.hashes, &o.ht.scratch)

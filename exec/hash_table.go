@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math"
 
+	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/planner/types"
 )
 
@@ -298,4 +299,20 @@ func (t *hashTable) find(rs []colReader, rows []int32, hashes []uint64, gids []i
 			p = (p + 1) & t.mask
 		}
 	}
+}
+
+// checkKeyReaders fails when a key column's layout cannot hold its declared
+// type (a string column where a number is expected or the reverse): the
+// typed comparisons would otherwise read garbage. It is a planner/exec
+// contract violation, reported rather than guessed around.
+func checkKeyReaders(rs []colReader, sks []storeKind) error {
+	for c := range rs {
+		isStr := rs[c].kind == rString || rs[c].kind == rDict
+		switch {
+		case rs[c].kind == rNull || sks[c] == sNull:
+		case sks[c] == sString && !isStr, sks[c] != sString && isStr:
+			return lferr.AssertionFailedf("key column %d: layout %d does not match its type", c, rs[c].kind)
+		}
+	}
+	return nil
 }
