@@ -103,7 +103,8 @@ func (c *client) needDB(db string, perms ...string) func(tx *store.Tx) error {
 }
 
 // needTable requires one of perms held on the whole table (LF; rule 12 for
-// writes: a restricted grant does not count).
+// writes: a restricted grant does not count) — except SELECT and DESCRIBE,
+// which any SELECT-bearing grant satisfies for metadata reads.
 func (c *client) needTable(db, table string, perms ...string) func(tx *store.Tx) error {
 	return func(tx *store.Tx) error {
 		a, err := c.cp.lf.TableAccess(tx, c.catalogID(), c.principals(), db, table)
@@ -111,7 +112,13 @@ func (c *client) needTable(db, table string, perms ...string) func(tx *store.Tx)
 			return err
 		}
 		for _, p := range perms {
-			if a.IAMOnly || a.Has(p) {
+			switch {
+			case a.IAMOnly || a.Has(p):
+				return nil
+			case p == "SELECT" && len(a.Select) > 0:
+				// Reading metadata (partitions): a restricted SELECT counts.
+				return nil
+			case p == "DESCRIBE" && (len(a.Permissions) > 0 || len(a.Select) > 0):
 				return nil
 			}
 		}

@@ -353,6 +353,12 @@ func TestRoleSessionDecisions(t *testing.T) {
 
 	// Catalog calls: GetTable hides unauthorized columns (rule 8).
 	f.lf.grant(analystArn, "sales.orders", access.TableAccess{Select: []access.SelectGrant{{Columns: []string{"id", "country"}}}})
+	// A restricted SELECT may list partitions.
+	ps, err := cl.GetPartitions(bg, "sales", "orders", "")
+	must(t, err)
+	if len(ps) != 2 {
+		t.Errorf("GetPartitions: %d", len(ps))
+	}
 	tbl, err := cl.GetTable(bg, "sales", "orders")
 	must(t, err)
 	var names []string
