@@ -250,7 +250,23 @@ func normalizeLocation(loc string) string {
 
 func (s *Session) createView(ctx context.Context, st *planner.CreateView) (*Rows, error) {
 	dbName := s.dbName(st.Database)
-	in := api.TableInput{Name: st.Name, TableType: api.VirtualView, ViewOriginalText: st.SQL, ViewExpandedText: st.SQL}
+	// Plan the view's query now: a broken view is refused at creation, and
+	// its columns are recorded in the catalog as Glue and Athena do, so
+	// that grants and AuthorizedColumns can name them.
+	planned, err := s.newPlanner(dbName).Plan(ctx, st.SQL)
+	if err != nil {
+		return nil, err
+	}
+	q, ok := planned.(*planner.Query)
+	if !ok {
+		return nil, lferr.New(lferr.InvalidInput, "a view must be defined by a SELECT")
+	}
+	cols := make([]api.Column, len(q.Columns))
+	for i, c := range q.Columns {
+		cols[i] = api.Column{Name: c.Name, Type: c.T.GlueName()}
+	}
+	in := api.TableInput{Name: st.Name, TableType: api.VirtualView, ViewOriginalText: st.SQL, ViewExpandedText: st.SQL,
+		StorageDescriptor: &api.StorageDescriptor{Columns: cols}}
 	existing, err := s.client.GetTable(ctx, dbName, st.Name)
 	switch {
 	case err == nil && existing != nil:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -19,19 +18,17 @@ import (
 	"github.com/sluicedb/sluice/storage/parquetio"
 )
 
-// dataFileName names a new data file: time-ordered, unique.
-func dataFileName() string {
-	return fmt.Sprintf("part-%s-%s.parquet", time.Now().UTC().Format("20060102T150405.000000"), newID()[:12])
-}
-
 func (s *Session) insert(ctx context.Context, st *planner.Insert) (*Rows, error) {
 	if len(st.Table.PartitionKeys) > 0 {
 		return nil, lferr.New(lferr.Unsupported, "INSERT into partitioned table %s.%s is not supported yet", st.Table.DatabaseName, st.Table.Name)
 	}
+	unlock := s.e.lockTable(tableLocation(st.Table))
+	defer unlock()
 	n, err := s.writeQuery(ctx, st.Table, st.Source)
 	if err != nil {
 		return nil, err
 	}
+	s.compactSmallFiles(ctx, st.Table)
 	return &Rows{Affected: n, Message: fmt.Sprintf("%d rows inserted", n)}, nil
 }
 
@@ -72,7 +69,7 @@ func (s *Session) writeQuery(ctx context.Context, t *api.Table, src plan.Node) (
 			return nil
 		}
 		if w == nil {
-			name := dataFileName()
+			name := parquetio.NewFileName()
 			out, err := st.Create(ctx, name)
 			if err != nil {
 				return err
@@ -151,42 +148,45 @@ func (s *Session) rewrite(ctx context.Context, t *api.Table, where plan.Expr, se
 			return nil, err
 		}
 	}
+	unlock := s.e.lockTable(tableLocation(t))
+	defer unlock()
 	st, err := storage.Open(ctx, tableLocation(t))
 	if err != nil {
 		return nil, err
 	}
-	objs, err := st.List(ctx, "")
+	files, err := parquetio.DataFiles(ctx, st, "")
 	if err != nil {
 		return nil, err
 	}
+	// First pass: which files hold affected rows? Untouched files stay.
 	var affected int64
 	var replaced []string
-	var written []string
-	abort := func() {
-		for _, k := range written {
-			_ = st.Delete(ctx, k)
+	for _, o := range files {
+		if strings.Contains(o.Key, "/") {
+			continue // unpartitioned tables keep their files at the root
 		}
-	}
-	for _, o := range objs {
-		if !strings.HasSuffix(o.Key, ".parquet") {
-			continue
-		}
-		n, newKey, err := s.rewriteFile(ctx, st, o.Key, cols, ts, schema, pred, setters, env)
+		n, err := s.countFile(ctx, st, o.Key, cols, pred, env)
 		if err != nil {
-			abort()
 			return nil, err
 		}
 		if n > 0 {
 			affected += n
 			replaced = append(replaced, o.Key)
-			if newKey != "" {
-				written = append(written, newKey)
-			}
 		}
 	}
-	for _, k := range replaced {
-		if err := st.Delete(ctx, k); err != nil {
-			return nil, lferr.Wrap(lferr.StorageError, err, "rewrite of %s.%s: removing old file %s: %v", t.DatabaseName, t.Name, k, err)
+	if len(replaced) > 0 {
+		// Second pass: the kept (or updated) rows of every affected file go
+		// into one new file, swapped in atomically for readers.
+		_, _, err = parquetio.ReplaceFiles(ctx, st, "", replaced, cols, func(w *parquetio.Writer) error {
+			for _, key := range replaced {
+				if err := s.rewriteFile(ctx, st, key, w, ts, schema, pred, setters, env); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, parquetio.CompactOptions{Grace: parquetio.DefaultGrace})
+		if err != nil {
+			return nil, err
 		}
 	}
 	verb := "deleted"
@@ -196,56 +196,53 @@ func (s *Session) rewrite(ctx context.Context, t *api.Table, where plan.Expr, se
 	return &Rows{Affected: affected, Message: fmt.Sprintf("%d rows %s", affected, verb)}, nil
 }
 
-// rewriteFile rewrites one file if any row matches; it returns the number of
-// affected rows and the key of the new file ("" if none was needed or all
-// rows were deleted).
-func (s *Session) rewriteFile(ctx context.Context, st storage.Store, key string, cols []parquetio.Column, ts []types.T,
-	schema *arrow.Schema, pred exec.Evaluator, setters []exec.Evaluator, env *exec.Env) (int64, string, error) {
+// countFile counts the rows of one file that pred selects.
+func (s *Session) countFile(ctx context.Context, st storage.Store, key string, cols []parquetio.Column, pred exec.Evaluator, env *exec.Env) (int64, error) {
 	f, err := parquetio.OpenObject(ctx, st, key, env.Alloc)
 	if err != nil {
-		return 0, "", err
+		return 0, err
 	}
 	defer f.Close()
-	// First pass: does any row match? Most files of a selective DELETE are
-	// untouched, and must not be rewritten.
-	matches, err := countMatches(ctx, f, cols, pred)
-	if err != nil || matches == 0 {
-		return 0, "", err
+	return countMatches(ctx, f, cols, pred)
+}
+
+// rewriteFile copies one file's rows into w: without the matching rows for
+// DELETE, with the SET expressions applied to them for UPDATE.
+func (s *Session) rewriteFile(ctx context.Context, st storage.Store, key string, w *parquetio.Writer, ts []types.T,
+	schema *arrow.Schema, pred exec.Evaluator, setters []exec.Evaluator, env *exec.Env) error {
+	cols := make([]parquetio.Column, len(ts))
+	for i, f := range schema.Fields() {
+		cols[i] = parquetio.Column{Name: f.Name, T: ts[i]}
 	}
+	f, err := parquetio.OpenObject(ctx, st, key, env.Alloc)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
 	r, err := f.NewReader(ctx, parquetio.ReadOptions{Columns: cols})
 	if err != nil {
-		return 0, "", err
+		return err
 	}
 	defer r.Close()
-	name := dataFileName()
-	out, err := st.Create(ctx, name)
-	if err != nil {
-		return 0, "", err
-	}
-	w, err := parquetio.NewWriter(out, name, cols, parquetio.WriterOptions{})
-	if err != nil {
-		return 0, "", err
-	}
-	kept := int64(0)
+	update := hasSetter(setters)
 	for {
 		rec, err := r.Next()
 		if err != nil {
-			w.Abort()
-			return 0, "", err
+			return err
 		}
 		if rec == nil {
-			break
+			return nil
 		}
 		b := &exec.Batch{Cols: rec.Columns(), N: int(rec.NumRows())}
 		hit, err := matchMask(b, pred)
 		if err != nil {
-			w.Abort()
-			return 0, "", err
+			return err
 		}
-		var outRec arrow.RecordBatch
-		if setters == nil || !hasSetter(setters) {
+		var arrs []arrow.Array
+		n := b.N
+		if !update {
 			// DELETE: keep the rows that do not match.
-			var sel []int32
+			sel := make([]int32, 0, b.N)
 			for i := 0; i < b.N; i++ {
 				if !hit[i] {
 					sel = append(sel, int32(i))
@@ -255,38 +252,20 @@ func (s *Session) rewriteFile(ctx context.Context, st storage.Store, key string,
 				continue
 			}
 			b.Sel = sel
-			arrs, n, err := exec.Densify(env.Alloc, b, ts)
-			if err != nil {
-				w.Abort()
-				return 0, "", err
+			if arrs, n, err = exec.Densify(env.Alloc, b, ts); err != nil {
+				return err
 			}
-			outRec = array.NewRecordBatch(schema, arrs, int64(n))
-			releaseAll(arrs)
-		} else {
-			arrs, err := updateBatch(env, b, ts, setters, hit)
-			if err != nil {
-				w.Abort()
-				return 0, "", err
-			}
-			outRec = array.NewRecordBatch(schema, arrs, int64(b.N))
-			releaseAll(arrs)
+		} else if arrs, err = updateBatch(env, b, ts, setters, hit); err != nil {
+			return err
 		}
-		kept += outRec.NumRows()
-		err = w.Write(outRec)
-		outRec.Release()
+		out := array.NewRecordBatch(schema, arrs, int64(n))
+		releaseAll(arrs)
+		err = w.Write(out)
+		out.Release()
 		if err != nil {
-			w.Abort()
-			return 0, "", err
+			return err
 		}
 	}
-	if kept == 0 {
-		_ = w.Abort()
-		return matches, "", nil
-	}
-	if err := w.Commit(); err != nil {
-		return 0, "", err
-	}
-	return matches, name, nil
 }
 
 func hasSetter(setters []exec.Evaluator) bool {
@@ -394,4 +373,23 @@ func updateBatch(env *exec.Env, b *exec.Batch, ts []types.T, setters []exec.Eval
 	}
 	releaseAll(base)
 	return out, nil
+}
+
+// compactAfter is how many small files a table may accumulate before an
+// INSERT compacts them: many small INSERTs must not make reads slow.
+const compactAfter = 16
+
+// compactSmallFiles merges the table's small files once there are enough of
+// them. It runs after the INSERT committed; a failure only means the files
+// stay small, so it is not reported to the statement.
+func (s *Session) compactSmallFiles(ctx context.Context, t *api.Table) {
+	st, err := storage.Open(ctx, tableLocation(t))
+	if err != nil {
+		return
+	}
+	files, err := parquetio.DataFiles(ctx, st, "")
+	if err != nil || len(files) < compactAfter {
+		return
+	}
+	_, _ = parquetio.Compact(ctx, st, "", parquetio.CompactOptions{MinFiles: compactAfter, Grace: parquetio.DefaultGrace})
 }

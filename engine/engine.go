@@ -39,8 +39,26 @@ type Engine struct {
 	alloc     memory.Allocator
 	warehouse string // override of the default database location root, or ""
 
-	mu     sync.Mutex
-	closed bool
+	mu         sync.Mutex
+	closed     bool
+	tableLocks map[string]*sync.Mutex
+}
+
+// lockTable serializes this process's writers of one table location, as
+// the Parquet file protocols (compaction, copy-on-write) require.
+func (e *Engine) lockTable(location string) (unlock func()) {
+	e.mu.Lock()
+	if e.tableLocks == nil {
+		e.tableLocks = make(map[string]*sync.Mutex)
+	}
+	m := e.tableLocks[location]
+	if m == nil {
+		m = &sync.Mutex{}
+		e.tableLocks[location] = m
+	}
+	e.mu.Unlock()
+	m.Lock()
+	return m.Unlock
 }
 
 // Open opens (creating if needed) the lake at opts.Home.

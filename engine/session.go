@@ -55,14 +55,7 @@ func (s *Session) Query(ctx context.Context, sql string) (*Rows, error) {
 	if strings.TrimSpace(sql) == "" {
 		return nil, lferr.New(lferr.SyntaxError, "empty statement")
 	}
-	p := &planner.Planner{
-		Client:                   s.client,
-		CatalogID:                s.e.cp.AccountID(),
-		Database:                 s.database,
-		SupportedPermissionTypes: SupportedPermissionTypes,
-		QueryID:                  newID(),
-	}
-	stmt, err := p.Plan(ctx, sql)
+	stmt, err := s.newPlanner(s.database).Plan(ctx, sql)
 	if err != nil {
 		return nil, err
 	}
@@ -243,4 +236,15 @@ func (r *Rows) Close() error {
 		return r.op.Close()
 	}
 	return nil
+}
+
+// newPlanner returns a planner for one statement, with a fresh query id.
+func (s *Session) newPlanner(database string) *planner.Planner {
+	return &planner.Planner{
+		Client:                   s.client,
+		CatalogID:                s.e.cp.AccountID(),
+		Database:                 database,
+		SupportedPermissionTypes: SupportedPermissionTypes,
+		QueryID:                  newID(),
+	}
 }

@@ -424,10 +424,12 @@ func finishCompactions(ctx context.Context, st storage.Store, dir string, grace,
 				deleted = append(deleted, r)
 			}
 		case e.State == stateWriting && !now.Before(e.Started.Add(stale)):
-			if err := st.Delete(ctx, e.Output); err != nil {
-				return deleted, err
+			if e.Output != "" {
+				if err := st.Delete(ctx, e.Output); err != nil {
+					return deleted, err
+				}
+				deleted = append(deleted, e.Output)
 			}
-			deleted = append(deleted, e.Output)
 		default:
 			keep = append(keep, e)
 		}
