@@ -85,7 +85,7 @@ func TableAccess(tx *store.Tx, catalogID string, principals []string, database, 
 	if err := checkCatalogID(catalogID); err != nil {
 		return out, err
 	}
-	tbl, err := catalogTxn(tx).GetTable(catalogID, database, table)
+	tbl, err := leanTable(tx, catalogID, database, table)
 	if err != nil {
 		return out, err
 	}
@@ -248,6 +248,38 @@ func TableAccess(tx *store.Tx, catalogID string, principals []string, database, 
 	out.Explain = append(out.Explain, c.explain...)
 	slices.Sort(out.Explain)
 	return out, nil
+}
+
+// leanTable reads the parts of a table the resolver needs, skipping the
+// rest of the record (parameters, SerDe, comments); a miss goes through the
+// catalog for its validation and its error messages.
+func leanTable(tx *store.Tx, catalogID, database, table string) (*api.Table, error) {
+	raw, err := tx.GetRaw(catalog.BucketTables, store.Key(catalogID, strings.ToLower(database), strings.ToLower(table)))
+	if err != nil {
+		return nil, err
+	}
+	if raw == nil || strings.Contains(database+table, store.Sep) {
+		return catalogTxn(tx).GetTable(catalogID, database, table)
+	}
+	var lean struct {
+		Name, DatabaseName, TableType, CreatedBy string
+		StorageDescriptor                        *struct{ Columns []struct{ Name string } }
+		PartitionKeys                            []struct{ Name string }
+	}
+	if err := jsonUnmarshal(raw, &lean); err != nil {
+		return nil, err
+	}
+	t := &api.Table{Name: lean.Name, DatabaseName: lean.DatabaseName, TableType: lean.TableType, CreatedBy: lean.CreatedBy}
+	if lean.StorageDescriptor != nil {
+		t.StorageDescriptor = &api.StorageDescriptor{Columns: make([]api.Column, len(lean.StorageDescriptor.Columns))}
+		for i, c := range lean.StorageDescriptor.Columns {
+			t.StorageDescriptor.Columns[i].Name = c.Name
+		}
+	}
+	for _, c := range lean.PartitionKeys {
+		t.PartitionKeys = append(t.PartitionKeys, api.Column{Name: c.Name})
+	}
+	return t, nil
 }
 
 // policyExpression returns the expression of an LF-tag policy grant from
