@@ -498,6 +498,9 @@ func TestDateFunctions(t *testing.T) {
 		{name: "add months overflow", mk: call("date_add_months", tD), args: []types.Value{vD("9999-12-01"), vI(1)}, want: nullOf(tD)},
 		{name: "date_trunc month", mk: func(a []plan.Expr) plan.Expr { return fn("date_trunc", tD, lit(vS("month"), tS), a[0]) }, args: []types.Value{vD("2020-05-17")}, want: vD("2020-05-01")},
 		{name: "date_trunc year ts", mk: func(a []plan.Expr) plan.Expr { return fn("date_trunc", tT, lit(vS("year"), tS), a[0]) }, args: []types.Value{vTS("2020-05-17 10:11:12")}, want: vTS("2020-01-01 00:00:00")},
+		{name: "date_trunc cast unit", mk: func(a []plan.Expr) plan.Expr {
+			return fn("date_trunc", tD, &plan.Cast{Arg: lit(vS("QUARTER"), tS), T: tS}, a[0])
+		}, args: []types.Value{vD("2020-05-17")}, want: vD("2020-04-01")},
 		{name: "datediff", mk: call("datediff", tI), args: []types.Value{vD("2020-03-01"), vD("2020-02-01")}, want: vI(29)},
 	}
 	for _, c := range cases {

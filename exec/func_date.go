@@ -140,11 +140,13 @@ func bindDateAddMonths(e *plan.Func) ([]types.T, fnImpl, error) {
 // 'minute'|'second', d) with a constant unit, keeping d's type. Used by the
 // built-in "truncate date" masks.
 func bindDateTrunc(e *plan.Func) ([]types.T, fnImpl, error) {
-	uc, ok := e.Args[0].(*plan.Const)
-	if !ok || uc.V.Null || uc.V.Kind != types.String {
+	// The unit must be constant; the planner may hand it over wrapped in a
+	// cast.
+	uv, ok := constValueOf(e.Args[0])
+	if !ok || uv.Null || uv.Kind != types.String {
 		return nil, fnImpl{}, lferr.New(lferr.InvalidInput, "date_trunc: the unit must be a constant string")
 	}
-	unit := strings.ToLower(uc.V.S)
+	unit := strings.ToLower(uv.S)
 	t := temporalArg(e.T)
 	ts := t.Kind == types.Timestamp
 	var trunc func(d, us int64) (int64, int64)
@@ -167,7 +169,7 @@ func bindDateTrunc(e *plan.Func) ([]types.T, fnImpl, error) {
 	case "second":
 		trunc = func(d, us int64) (int64, int64) { return d, us / 1_000_000 * 1_000_000 }
 	default:
-		return nil, fnImpl{}, lferr.New(lferr.InvalidInput, "date_trunc: unknown unit %q", uc.V.S)
+		return nil, fnImpl{}, lferr.New(lferr.InvalidInput, "date_trunc: unknown unit %q", uv.S)
 	}
 	return []types.T{types.StringT, t}, fnImpl{i64: func(a *fargs, r int) (int64, fstat) {
 		d, us := splitTemporal(a, 1, r, ts)
@@ -183,4 +185,21 @@ func bindDateDiff(e *plan.Func) ([]types.T, fnImpl, error) {
 	return []types.T{types.DateT, types.DateT}, fnImpl{i64: func(a *fargs, r int) (int64, fstat) {
 		return a.i(0, r) - a.i(1, r), fOK
 	}}, nil
+}
+
+// constValueOf returns the value of a literal, possibly under casts.
+func constValueOf(e plan.Expr) (types.Value, bool) {
+	switch e := e.(type) {
+	case *plan.Const:
+		v, err := castValue(e.V, e.T)
+		return v, err == nil
+	case *plan.Cast:
+		v, ok := constValueOf(e.Arg)
+		if !ok {
+			return v, false
+		}
+		v, err := castValueT(v, e.Arg.Type(), e.T)
+		return v, err == nil
+	}
+	return types.Value{}, false
 }
