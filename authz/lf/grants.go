@@ -227,10 +227,12 @@ func GrantPermissions(tx *store.Tx, catalogID string, caller Caller, in GrantInp
 		len(tgt.res.TableWithColumns.ColumnWildcard.ExcludedColumnNames) > 0 {
 		return invalid("Column-filtered SELECT can carry the grant option only with an include list (ColumnNames), not with excluded columns.")
 	}
-	if err := checkPartialConflicts(tx, catalogID, req); err != nil {
+	// Authorize first: the conflict check below tells what the grantee
+	// holds, which only someone allowed to grant may learn.
+	if err := authorize(tx, catalogID, caller, tgt, req.perms.union(req.grantable)); err != nil {
 		return err
 	}
-	if err := authorize(tx, catalogID, caller, tgt, req.perms.union(req.grantable)); err != nil {
+	if err := checkPartialConflicts(tx, catalogID, req); err != nil {
 		return err
 	}
 	g, err := getGrant(tx, catalogID, req.principal, tgt.key)
