@@ -50,6 +50,7 @@ type aggOp struct {
 	hashes   []uint64
 	gids     []int32
 	dictMemo []int32
+	mc       memCharge
 }
 
 func newAggOp(in Operator, n *plan.Aggregate, env *Env) (Operator, error) {
@@ -113,7 +114,25 @@ func newAggFunc(a plan.AggCall, argT types.T) (aggFunc, error) {
 	return nil, lferr.New(lferr.Unsupported, "aggregate function %s is not supported", a.Func)
 }
 
-func (o *aggOp) Init(ctx context.Context) error { return o.in.Init(ctx) }
+func (o *aggOp) Init(ctx context.Context) error {
+	o.mc = newMemCharge(ctx, "hash aggregation")
+	return o.in.Init(ctx)
+}
+
+// memBytes approximates the aggregation's state: the group table, about
+// 32 bytes per group per aggregate, and DISTINCT aggregates' own tables.
+func (o *aggOp) memBytes() int64 {
+	n := int64(o.ngroups) * 32 * int64(len(o.aggs))
+	if o.ht != nil {
+		n += o.ht.bytes()
+	}
+	for _, f := range o.aggs {
+		if d, ok := f.(*distinctAgg); ok {
+			n += d.ht.bytes()
+		}
+	}
+	return n
+}
 
 func (o *aggOp) consume() error {
 	if o.ht == nil {
@@ -142,6 +161,9 @@ func (o *aggOp) consume() error {
 			if gids, err = o.groups(b, rows); err != nil {
 				return err
 			}
+		}
+		if err := o.mc.set(o.memBytes()); err != nil {
+			return err
 		}
 		for k, f := range o.aggs {
 			ev := o.argEv[k]
@@ -320,6 +342,7 @@ func (o *aggOp) Next() (*Batch, error) {
 }
 
 func (o *aggOp) Close() error {
+	o.mc.release()
 	opReleaseAll(o.out)
 	opReleaseAll(o.res)
 	opReleaseAll(o.keyArrs)

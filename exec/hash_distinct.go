@@ -18,13 +18,17 @@ type distinctOp struct {
 	gids   []int32
 	sel    []int32
 	batch  Batch
+	mc     memCharge
 }
 
 func newDistinctOp(in Operator, schema []plan.Column, env *Env) (Operator, error) {
 	return &distinctOp{in: in, ht: newHashTable(opColTypes(schema))}, nil
 }
 
-func (o *distinctOp) Init(ctx context.Context) error { return o.in.Init(ctx) }
+func (o *distinctOp) Init(ctx context.Context) error {
+	o.mc = newMemCharge(ctx, "distinct")
+	return o.in.Init(ctx)
+}
 
 func (o *distinctOp) Next() (*Batch, error) {
 	for {
@@ -58,6 +62,9 @@ func (o *distinctOp) Next() (*Batch, error) {
 		hashKeyCols(o.rs, o.ht.sks, rows, o.hashes, &o.ht.scratch)
 		next := int32(o.ht.n)
 		o.ht.findOrInsert(o.rs, rows, o.hashes, o.gids)
+		if err := o.mc.set(o.ht.bytes()); err != nil {
+			return nil, err
+		}
 		o.sel = o.sel[:0]
 		for j, g := range o.gids {
 			if g == next {
@@ -73,7 +80,10 @@ func (o *distinctOp) Next() (*Batch, error) {
 	}
 }
 
-func (o *distinctOp) Close() error { return o.in.Close() }
+func (o *distinctOp) Close() error {
+	o.mc.release()
+	return o.in.Close()
+}
 
 func opResizeU64(s []uint64, n int) []uint64 {
 	if cap(s) < n {

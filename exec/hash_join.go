@@ -69,6 +69,7 @@ type joinOp struct {
 	batch      Batch
 	rowBuf     []int32
 	hashes     []uint64
+	mc         memCharge
 }
 
 func newJoinOp(n *plan.Join, env *Env) (Operator, error) {
@@ -133,6 +134,7 @@ func joinKeyType(l, r types.T) (types.T, error) {
 }
 
 func (o *joinOp) Init(ctx context.Context) error {
+	o.mc = newMemCharge(ctx, "join build side")
 	if err := o.left.Init(ctx); err != nil {
 		return err
 	}
@@ -175,6 +177,13 @@ func (o *joinOp) build() error {
 		}
 		cnt := int32(b.Len())
 		o.nright += cnt
+		size := mcolsBytes(o.rdata) + int64(4*cap(o.next)+8*cap(o.head))
+		if o.ht != nil {
+			size += o.ht.bytes()
+		}
+		if err := o.mc.set(size); err != nil {
+			return err
+		}
 		if !o.hashed {
 			continue
 		}
@@ -521,6 +530,7 @@ func (o *joinOp) unpaired() (*Batch, error) {
 }
 
 func (o *joinOp) Close() error {
+	o.mc.release()
 	opReleaseAll(o.out)
 	opReleaseAll(o.lkeyArr)
 	err := o.left.Close()

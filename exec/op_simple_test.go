@@ -2,10 +2,12 @@ package exec
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/planner/plan"
 	"github.com/sluicedb/sluice/planner/types"
 )
@@ -174,4 +176,39 @@ func TestDistinctDictionaryAndSelection(t *testing.T) {
 	}
 	got := rowStrings(collect(t, op, []types.T{str, i64}))
 	equalStrings(t, "distinct", got, []string{"a|1", "b|2", "NULL|3", "c|5", "b|9"})
+}
+
+// TestMemoryLimit: materializing operators fail with a clear error once
+// the query's budget is exhausted, and give it back when closed.
+func TestMemoryLimit(t *testing.T) {
+	rows := make([][]any, 5000)
+	for i := range rows {
+		rows[i] = []any{i, "some string value"}
+	}
+	in := valuesNode([]types.T{i64, str}, rows)
+	nodes := map[string]plan.Node{
+		"sort":      &plan.Sort{Input: in, Keys: []plan.SortKey{{Expr: cr(0, i64)}}},
+		"aggregate": aggNode(in, []plan.Expr{cr(0, i64)}, []plan.AggCall{{Func: "count_star", T: i64}}),
+		"distinct":  &plan.Distinct{Input: in},
+		"join":      &plan.Join{Kind: plan.InnerJoin, Left: in, Right: in, LeftKeys: []plan.Expr{cr(0, i64)}, RightKeys: []plan.Expr{cr(0, i64)}},
+	}
+	for name, n := range nodes {
+		op, err := Build(n, &Env{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := WithMemoryLimit(context.Background(), 10_000)
+		_, err = Collect(ctx, op, nil)
+		if lferr.CodeOf(err) != lferr.ExecutionError || !strings.Contains(err.Error(), "memory limit") {
+			t.Errorf("%s under a 10 kB limit: %v", name, err)
+		}
+		ctx = WithMemoryLimit(context.Background(), 100<<20)
+		op, _ = Build(n, &Env{})
+		if _, err := Collect(ctx, op, nil); err != nil {
+			t.Errorf("%s under a 100 MB limit: %v", name, err)
+		}
+		if b := budgetOf(ctx); b.used.Load() != 0 {
+			t.Errorf("%s: %d bytes still charged after Close", name, b.used.Load())
+		}
+	}
 }

@@ -46,6 +46,7 @@ type sortOp struct {
 	rowBuf  []int32
 	hasCut  bool
 	pending bool
+	mc      memCharge
 }
 
 func newSortOp(in Operator, schema []plan.Column, keys []plan.SortKey, limit int64, env *Env) (Operator, error) {
@@ -82,7 +83,10 @@ func newSortOp(in Operator, schema []plan.Column, keys []plan.SortKey, limit int
 	return o, nil
 }
 
-func (o *sortOp) Init(ctx context.Context) error { return o.in.Init(ctx) }
+func (o *sortOp) Init(ctx context.Context) error {
+	o.mc = newMemCharge(ctx, "sort")
+	return o.in.Init(ctx)
+}
 
 func (o *sortOp) consume() error {
 	if o.limit == 0 {
@@ -132,6 +136,9 @@ func (o *sortOp) consume() error {
 		}
 		if o.limit > 0 {
 			o.afterAppend(before)
+		}
+		if err := o.mc.set(mcolsBytes(o.data) + mcolsBytes(o.extra)); err != nil {
+			return err
 		}
 	}
 	o.perm = o.sortPerm()
@@ -354,6 +361,7 @@ func (o *sortOp) Next() (*Batch, error) {
 }
 
 func (o *sortOp) Close() error {
+	o.mc.release()
 	opReleaseAll(o.out)
 	return o.in.Close()
 }
