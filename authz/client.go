@@ -107,8 +107,12 @@ func (c *client) needDB(db string, perms ...string) func(tx *store.Tx) error {
 // which any SELECT-bearing grant satisfies for metadata reads.
 func (c *client) needTable(db, table string, perms ...string) func(tx *store.Tx) error {
 	return func(tx *store.Tx) error {
+		refuse := lferr.New(lferr.AccessDenied, "Insufficient Lake Formation permission(s) on %s.%s: %s is required", strings.ToLower(db), strings.ToLower(table), strings.Join(perms, " or "))
 		a, err := c.cp.lf.TableAccess(tx, c.catalogID(), c.principals(), db, table)
 		if err != nil {
+			if lferr.CodeOf(err) == lferr.EntityNotFound {
+				return refuse // the same answer as for a table it may not see
+			}
 			return err
 		}
 		for _, p := range perms {
@@ -122,7 +126,7 @@ func (c *client) needTable(db, table string, perms ...string) func(tx *store.Tx)
 				return nil
 			}
 		}
-		return lferr.New(lferr.AccessDenied, "Insufficient Lake Formation permission(s): %s on table %s.%s is required", strings.Join(perms, " or "), db, table)
+		return refuse
 	}
 }
 

@@ -353,6 +353,8 @@ func TestRoleSessionDecisions(t *testing.T) {
 
 	// Catalog calls: GetTable hides unauthorized columns (rule 8).
 	f.lf.grant(analystArn, "sales.orders", access.TableAccess{Select: []access.SelectGrant{{Columns: []string{"id", "country"}}}})
+	_, err = cl.GetPartitions(bg, "sales", "nope", "")
+	wantErr(t, err, lferr.AccessDenied, "Insufficient Lake Formation permission(s) on sales.nope: SELECT or INSERT or ALTER or DESCRIBE is required")
 	// A restricted SELECT may list partitions.
 	ps, err := cl.GetPartitions(bg, "sales", "orders", "")
 	must(t, err)
@@ -384,7 +386,7 @@ func TestRoleSessionDecisions(t *testing.T) {
 	err = cl.CreateTable(bg, "sales", api.TableInput{Name: "t2", StorageDescriptor: &api.StorageDescriptor{Columns: []api.Column{{Name: "a", Type: "int"}}}})
 	wantErr(t, err, lferr.AccessDenied, "CREATE_TABLE on database sales")
 	err = cl.DeleteTable(bg, "sales", "orders")
-	wantErr(t, err, lferr.AccessDenied, "DROP on table sales.orders")
+	wantErr(t, err, lferr.AccessDenied, "Insufficient Lake Formation permission(s) on sales.orders: DROP is required")
 	eng := "arn:aws:iam::111122223333:role/engineer"
 	f.lf.mu.Lock()
 	f.lf.dbs[eng+"|sales"] = []string{"CREATE_TABLE"}

@@ -167,9 +167,21 @@ func TestRealLFDecisions(t *testing.T) {
 	caller, err := cp.CallerForRole(bg, "analyst", tagged())
 	must(t, err)
 	cl := cp.ClientFor(caller)
-	// Nothing granted.
+	// Nothing granted: the same answers as for tables that do not exist.
 	_, err = cl.GetUnfilteredTableMetadata(bg, gutm("sales", "orders"))
 	wantErr(t, err, lferr.AccessDenied, "Insufficient Lake Formation permission(s) on sales.orders")
+	_, err = cl.GetUnfilteredTableMetadata(bg, gutm("sales", "nope"))
+	wantErr(t, err, lferr.AccessDenied, "Insufficient Lake Formation permission(s) on sales.nope")
+	_, err1 := cl.GetPartitions(bg, "sales", "orders", "")
+	_, err2 := cl.GetPartitions(bg, "sales", "nope", "")
+	if err1 == nil || err2 == nil || strings.ReplaceAll(err1.Error(), "orders", "X") != strings.ReplaceAll(err2.Error(), "nope", "X") {
+		t.Errorf("existing vs missing table differ: %v / %v", err1, err2)
+	}
+	_, err1 = cl.GetTable(bg, "sales", "orders")
+	_, err2 = cl.GetTable(bg, "sales", "nope")
+	if err1 == nil || err2 == nil || strings.ReplaceAll(err1.Error(), "orders", "X") != strings.ReplaceAll(err2.Error(), "nope", "X") {
+		t.Errorf("GetTable existing vs missing differ: %v / %v", err1, err2)
+	}
 	// DESCRIBE only.
 	tres := api.Resource{Table: &api.TableResource{CatalogId: DefaultAccountID, DatabaseName: "sales", Name: "orders"}}
 	grantLF(t, cp, tres, "DESCRIBE")
