@@ -144,7 +144,7 @@ func (b *builder) insert(s *sqlparser.Insert) Statement {
 	default:
 		failf(lferr.Unsupported, "INSERT source not supported: %s", sqlparser.String(s.Rows))
 	}
-	return &Insert{Table: w.bt.table, Source: opt.PruneColumns(opt.Decorrelate(src))}
+	return &Insert{Table: w.bt.table, Source: opt.PruneColumns(opt.PushFilters(opt.Decorrelate(src)))}
 }
 
 // fromBoolTo converts a boolean to a number unless the column is boolean.

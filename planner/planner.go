@@ -264,7 +264,7 @@ func (b *builder) query(ts sqlparser.TableStatement) *Query {
 
 // planTop plans a top-level query (no enclosing scope).
 func (b *builder) planTop(ts sqlparser.TableStatement) (plan.Node, []plan.Column) {
-	n := opt.PruneColumns(opt.Decorrelate(b.planQuery(ts, nil, &level{})))
+	n := opt.PruneColumns(opt.PushFilters(opt.Decorrelate(b.planQuery(ts, nil, &level{}))))
 	return n, n.Schema()
 }
 
@@ -279,7 +279,7 @@ func (b *builder) compoundStatement(sql string) Statement {
 	if !ok {
 		return nil
 	}
-	n := opt.PruneColumns(opt.Decorrelate(b.compound(parts, tail)))
+	n := opt.PruneColumns(opt.PushFilters(opt.Decorrelate(b.compound(parts, tail))))
 	if explain {
 		return &Explain{Plan: n}
 	}
