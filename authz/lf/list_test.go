@@ -161,3 +161,36 @@ func TestGetEffectivePermissionsForPath(t *testing.T) {
 		return nil
 	})
 }
+
+func TestListPermissionsOtherResourceKinds(t *testing.T) {
+	e := salesEnv(t)
+	e.must(func(tx *store.Tx) error {
+		return RegisterResource(tx, RegisterInput{ResourceArn: "s3://lake", RoleArn: role("lf")}, t0)
+	})
+	loc := api.Resource{DataLocation: &api.DataLocationResource{ResourceArn: "s3://lake/sales/"}}
+	tagR := api.Resource{LFTag: &api.LFTagKeyResource{TagKey: "module", TagValues: []string{"orders", "sales"}}}
+	cat := api.Resource{Catalog: &api.CatalogResource{}}
+	e.mustGrant(engineer, loc, []string{PermDataLocationAccess})
+	e.mustGrant(role("tagger"), tagR, []string{PermAssociate, PermDescribe}, PermDescribe)
+	e.mustGrant(role("maker"), cat, []string{PermCreateDatabase})
+	for _, c := range []struct {
+		in   ListInput
+		want []string
+	}{
+		{ListInput{Resource: &loc}, []string{engineer + " L [DATA_LOCATION_ACCESS] []"}},
+		{ListInput{ResourceType: "DATA_LOCATION"}, []string{engineer + " L [DATA_LOCATION_ACCESS] []"}},
+		{ListInput{Resource: &api.Resource{LFTag: &api.LFTagKeyResource{TagKey: "MODULE", TagValues: []string{"Sales", "orders"}}}}, []string{role("tagger") + " G [ASSOCIATE,DESCRIBE] [DESCRIBE]"}},
+		{ListInput{ResourceType: "LF_TAG"}, []string{role("tagger") + " G [ASSOCIATE,DESCRIBE] [DESCRIBE]"}},
+		{ListInput{ResourceType: "CATALOG"}, []string{role("maker") + " K [CREATE_DATABASE] []"}},
+		{ListInput{Principal: &api.DataLakePrincipal{DataLakePrincipalIdentifier: role("maker")}, Resource: &cat}, []string{role("maker") + " K [CREATE_DATABASE,DESCRIBE] []"}},
+		{ListInput{Principal: &api.DataLakePrincipal{DataLakePrincipalIdentifier: engineer}, Resource: &loc}, []string{engineer + " L [DATA_LOCATION_ACCESS] []"}},
+	} {
+		rows, _, err := e.list(asAdmin, c.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := describeRows(rows); !slices.Equal(got, c.want) {
+			t.Errorf("%+v: rows %q, want %q", c.in, got, c.want)
+		}
+	}
+}
