@@ -89,8 +89,12 @@ func (c *client) auditCatalog(op string, t sts.Target, err error) error {
 // needDB requires one of perms on a database (LF).
 func (c *client) needDB(db string, perms ...string) func(tx *store.Tx) error {
 	return func(tx *store.Tx) error {
+		refuse := lferr.New(lferr.AccessDenied, "Insufficient Lake Formation permission(s): %s on database %s is required", strings.Join(perms, " or "), strings.ToLower(db))
 		have, err := c.cp.lf.DatabasePermissions(tx, c.catalogID(), c.principals(), db)
 		if err != nil {
+			if lferr.CodeOf(err) == lferr.EntityNotFound {
+				return refuse // the same answer as for a database it may not use
+			}
 			return err
 		}
 		for _, p := range perms {
@@ -98,7 +102,7 @@ func (c *client) needDB(db string, perms ...string) func(tx *store.Tx) error {
 				return nil
 			}
 		}
-		return lferr.New(lferr.AccessDenied, "Insufficient Lake Formation permission(s): %s on database %s is required", strings.Join(perms, " or "), db)
+		return refuse
 	}
 }
 
