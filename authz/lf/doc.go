@@ -37,6 +37,7 @@
 //	lf.grants.res    catalog,resource key,principal → "" (index by resource)
 //	lf.filters       catalog,db,table,name          → api.DataCellsFilter
 //	lf.creators      catalog,db                     → database creator
+//	lf.creators.tables catalog,db,creator,table     → "" (tables by creator)
 //
 // Resource keys start with a one-letter kind and then the resource's
 // (lower-cased) names, so that every question the resolver asks is a prefix

@@ -31,6 +31,11 @@ func OnCreate(tx *store.Tx, r catalog.Resource, principal string) error {
 			}
 		}
 	}
+	if r.Table != "" && principal != "" {
+		if err := tx.PutRaw(BucketTableCreators, store.Key(r.CatalogID, r.Database, principal, r.Table), []byte{}); err != nil {
+			return err
+		}
+	}
 	if len(defaults) == 0 {
 		return nil
 	}
@@ -57,6 +62,23 @@ func OnDelete(tx *store.Tx, r catalog.Resource) error {
 		if _, err := tx.DeletePrefix(BucketFilters, store.Prefix(cat, r.Database, r.Table)); err != nil {
 			return err
 		}
+		// The creator is not known any more (the table record is gone):
+		// find the index row by its table suffix.
+		var stale []string
+		err := tx.Scan(BucketTableCreators, store.Prefix(cat, r.Database), func(key string, _ []byte) error {
+			if strings.HasSuffix(key, store.Sep+r.Table) {
+				stale = append(stale, key)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range stale {
+			if _, err := tx.Delete(BucketTableCreators, k); err != nil {
+				return err
+			}
+		}
 	} else {
 		for _, k := range []string{store.Key(kindDatabase, r.Database), store.Key(kindWildcard, r.Database)} {
 			if err := deleteGrantsOn(tx, cat, k, false); err != nil {
@@ -64,6 +86,9 @@ func OnDelete(tx *store.Tx, r catalog.Resource) error {
 			}
 		}
 		if _, err := tx.Delete(BucketCreators, store.Key(cat, r.Database)); err != nil {
+			return err
+		}
+		if _, err := tx.DeletePrefix(BucketTableCreators, store.Prefix(cat, r.Database)); err != nil {
 			return err
 		}
 	}

@@ -445,20 +445,22 @@ func DatabaseAccessOf(tx *store.Tx, catalogID string, principals []string, datab
 		c.add([]string{PermDescribe}, nil, "implicit: read-only administrator")
 	}
 	if !c.perms.has(PermDescribe) && !c.perms.has(PermAll) && len(ps) > 0 {
-		// Table creators may see the database that holds their table.
-		err := tx.Scan(catalog.BucketTables, store.Prefix(catalogID, db), func(_ string, raw []byte) error {
-			var t struct{ Name, CreatedBy string }
-			if err := jsonUnmarshal(raw, &t); err != nil {
-				return err
-			}
-			if t.CreatedBy != "" && slices.Contains(ps, t.CreatedBy) {
-				c.add([]string{PermDescribe}, nil, "implicit: "+t.CreatedBy+" created table "+db+"."+t.Name+" in it")
+		// Table creators may see the database that holds their table: one
+		// prefix probe per principal in the creators index, not a scan of
+		// the database's tables.
+		for _, p := range ps {
+			var table string
+			err := tx.Scan(BucketTableCreators, store.Prefix(catalogID, db, p), func(key string, _ []byte) error {
+				table = key[strings.LastIndex(key, store.Sep)+len(store.Sep):]
 				return store.Stop
+			})
+			if err != nil {
+				return out, err
 			}
-			return nil
-		})
-		if err != nil {
-			return out, err
+			if table != "" {
+				c.add([]string{PermDescribe}, nil, "implicit: "+p+" created table "+db+"."+table+" in it")
+				break
+			}
 		}
 	}
 	out.Permissions = []string(withDescribe(expandAll(c.perms, databasePermsNoAll)))

@@ -280,7 +280,13 @@ func TestDeletingTablesDropsTheirRecords(t *testing.T) {
 	e.mustGrant(analyst, wildcardRes("sales"), []string{"SELECT"})
 	e.mustGrant(analyst, dbRes("sales"), []string{"CREATE_TABLE"})
 	e.must(func(tx *store.Tx) error { return e.cat.In(tx, "").DeleteTable(acct, "sales", "orders") })
+	if a := e.dbAccess("sales", role("nobody")); len(a.Permissions) != 0 {
+		t.Errorf("stranger on database: %+v", a)
+	}
 	e.view(func(tx *store.Tx) error {
+		if ok, _ := tx.Has(BucketTableCreators, store.Key(acct, "sales", engineer, "orders")); ok {
+			t.Errorf("creator index row of a deleted table survived")
+		}
 		for _, k := range []string{store.Key(kindTable, "sales", "orders")} {
 			if g, _ := getGrant(tx, acct, analyst, k); g != nil {
 				t.Errorf("grant on deleted table survived")
@@ -307,8 +313,9 @@ func TestDeletingTablesDropsTheirRecords(t *testing.T) {
 		n1, _ := tx.Count(BucketGrants, store.Prefix(acct))
 		n2, _ := tx.Count(BucketGrantsRes, store.Prefix(acct))
 		n3, _ := tx.Count(BucketCreators, store.Prefix(acct))
-		if n1 != 0 || n2 != 0 || n3 != 0 {
-			t.Errorf("after dropping the database: %d grants, %d index rows, %d creators", n1, n2, n3)
+		n4, _ := tx.Count(BucketTableCreators, store.Prefix(acct))
+		if n1 != 0 || n2 != 0 || n3 != 0 || n4 != 0 {
+			t.Errorf("after dropping the database: %d grants, %d index rows, %d creators, %d table creators", n1, n2, n3, n4)
 		}
 		return nil
 	})

@@ -19,6 +19,10 @@ const (
 	BucketGrantsRes = "lf.grants.res"
 	BucketFilters   = "lf.filters"
 	BucketCreators  = "lf.creators"
+	// BucketTableCreators indexes tables by creator: Key(catalog, db,
+	// creator, table) → "", so that DatabaseAccessOf finds whether a
+	// principal created a table in a database without scanning them.
+	BucketTableCreators = "lf.creators.tables"
 )
 
 const (
