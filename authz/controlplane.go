@@ -218,6 +218,11 @@ func (cp *ControlPlane) Close() error {
 // storage guard of an engine reading with them (cred.Signer.Open).
 func (cp *ControlPlane) Signer() *cred.Signer { return cp.signer }
 
+// Sealer seals and opens the home's secrets (STS session secrets, IAM
+// access-key secrets) under HOME/keys/sealing.key: what a SigV4 verifier
+// serving this home needs.
+func (cp *ControlPlane) Sealer() *iam.Sealer { return cp.sealer }
+
 // AuditLog is the home's audit log.
 func (cp *ControlPlane) AuditLog() *audit.Log { return cp.audit }
 
