@@ -292,6 +292,9 @@ func (b *builder) planSelect(sel *sqlparser.Select, parent *scope, lvl *level) p
 			idx := orderTarget(o.Expr, items, len(items))
 			if idx < 0 {
 				e := b.expr(os, o.Expr)
+				if _, isCol := o.Expr.(*sqlparser.ColName); !isCol && e.Type().Kind == types.Bool {
+					e = castTo(e, types.Int64T) // as the select list shows it
+				}
 				k := exprKey(e)
 				for i := range keyIdx {
 					if keyIdx[i] == k {
