@@ -141,18 +141,22 @@ func deleteGrantsOnKeyPrefixAllCatalogs(tx *store.Tx, keyOf func(cat string) str
 		return err
 	}
 	// Catalogs with grants but default settings have no settings record;
-	// find them from the index's first key part.
-	last := ""
-	err = tx.Scan(BucketGrantsRes, "", func(k string, _ []byte) error {
-		c := k[:strings.Index(k, store.Sep)]
-		if c != last {
-			cats = append(cats, c)
-			last = c
+	// find them from the index's first key part, seeking past each one
+	// (one probe per catalog, not a scan of every grant).
+	for after := ""; ; {
+		c := ""
+		err := tx.ScanAfter(BucketGrantsRes, "", after, func(k string, _ []byte) error {
+			c = k[:strings.Index(k, store.Sep)]
+			return store.Stop
+		})
+		if err != nil {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		return err
+		if c == "" {
+			break
+		}
+		cats = append(cats, c)
+		after = c + "\x01" // sorts after every key of catalog c (c + Sep + …)
 	}
 	slices.Sort(cats)
 	for _, c := range slices.Compact(cats) {
