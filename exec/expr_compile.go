@@ -90,6 +90,7 @@ type exprEvaluator struct {
 	t       types.T
 	env     *Env
 	passCol int // >= 0: the expression is this input column, returned as is
+	passVec evec
 	ctx     ectx
 }
 
@@ -398,4 +399,91 @@ func eRangeErr(typ, text string) error {
 		return lferr.New(lferr.ExecutionError, "%s value is out of range in a policy expression", typ)
 	}
 	return lferr.New(lferr.ExecutionError, "%s value is out of range in '%s'", typ, text)
+}
+
+// Selector is implemented by every Evaluator CompileExpr returns. For a
+// boolean expression, Select writes into dst[:0] the live rows of b (in
+// order) where the expression is true — not false, not NULL — and returns
+// them: a filter's new selection vector, without building a Boolean array.
+// dst may be b.Sel itself (rows are written no faster than they are read).
+type Selector interface {
+	Select(b *Batch, dst []int32) ([]int32, error)
+}
+
+// Select implements Selector.
+func (ev *exprEvaluator) Select(b *Batch, dst []int32) (sel []int32, err error) {
+	if ev.t.Kind != types.Bool && ev.t.Kind != types.Null {
+		return nil, lferr.AssertionFailedf("Select on a %s expression", ev.t)
+	}
+	if b == nil {
+		return nil, lferr.AssertionFailedf("Select: nil batch")
+	}
+	if err := checkBatch(b); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			sel = nil
+			err = &lferr.Error{Code: lferr.InternalService,
+				Message: fmt.Sprintf("BUG: expression evaluation panicked: %v", r),
+				Err:     fmt.Errorf("%s", debug.Stack())}
+		}
+	}()
+	dst = dst[:0]
+	if b.N == 0 || (b.Sel != nil && len(b.Sel) == 0) || ev.t.Kind == types.Null {
+		return dst, nil
+	}
+	var v *evec
+	if ev.passCol >= 0 {
+		if err := loadArrow(b.Cols[ev.passCol], &ev.passVec, ev.t); err != nil {
+			return nil, err
+		}
+		v = &ev.passVec
+	} else {
+		ev.ctx.b, ev.ctx.n, ev.ctx.env = b, b.N, ev.env
+		ev.ctx.epoch++
+		if v, err = ev.root.eval(&ev.ctx, b.Sel); err != nil {
+			return nil, err
+		}
+	}
+	if v.k != pBool {
+		return dst, nil // NULL: no row qualifies
+	}
+	if v.c {
+		if !v.b[0] || v.isNull(0) {
+			return dst, nil
+		}
+		if b.Sel == nil {
+			for i := 0; i < b.N; i++ {
+				dst = append(dst, int32(i))
+			}
+			return dst, nil
+		}
+		return append(dst, b.Sel...), nil
+	}
+	rows := b.Sel
+	if rows == nil {
+		ev.ctx.n = b.N
+		rows = ev.ctx.allRows()
+	}
+	// Branch-free compaction: write every row, advance when it qualifies.
+	if cap(dst) < len(rows) {
+		dst = make([]int32, len(rows))
+	}
+	dst = dst[:len(rows)]
+	k := 0
+	vals := v.b
+	if v.nulls == nil {
+		for _, i := range rows {
+			dst[k] = i
+			k += b2u(vals[i])
+		}
+	} else {
+		nulls := v.nulls
+		for _, i := range rows {
+			dst[k] = i
+			k += b2u(vals[i]) &^ b2u(nulls[i])
+		}
+	}
+	return dst[:k], nil
 }

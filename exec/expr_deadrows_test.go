@@ -164,3 +164,71 @@ func TestPolicyErrorsAreRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestSelect: Select returns exactly the live rows where Eval gives true.
+func TestSelect(t *testing.T) {
+	mem := checkedMem(t)
+	xs := []types.Value{vI(1), nullOf(tI), vI(5), vI(7), vI(-2), vI(9)}
+	bs := []types.Value{vB(true), vB(false), nullOf(tB), vB(true), vB(true), vB(false)}
+	cols := []arrow.Array{buildArray(t, mem, tI, xs, false), buildArray(t, mem, tB, bs, false)}
+	defer cols[0].Release()
+	defer cols[1].Release()
+	for _, e := range []plan.Expr{
+		fn(">", tB, col(0, tI), lit(vI(2), tI)),
+		col(1, tB),
+		fn("or", tB, col(1, tB), fn("is_null", tB, col(0, tI))),
+		lit(vB(true), tB),
+		lit(vNull, tN),
+	} {
+		ev, err := CompileExpr(e, &Env{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sel := range [][]int32{nil, {0, 2, 3, 5}, {}} {
+			b := &Batch{Cols: cols, N: len(xs), Sel: sel}
+			got, err := ev.(Selector).Select(b, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []int32
+			live := sel
+			if live == nil {
+				live = []int32{0, 1, 2, 3, 4, 5}
+			}
+			for _, i := range live {
+				v, err := EvalRow(e, []types.Value{xs[i], bs[i]}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !v.Null && v.I != 0 {
+					want = append(want, i)
+				}
+			}
+			if !slicesEqual(got, want) {
+				t.Errorf("%s sel=%v: Select = %v, want %v", e, sel, got, want)
+			}
+			// In place over the batch's own selection.
+			if sel != nil {
+				cp := make([]int32, len(sel))
+				copy(cp, sel)
+				b.Sel = cp
+				got2, err := ev.(Selector).Select(b, cp)
+				if err != nil || !slicesEqual(got2, want) {
+					t.Errorf("%s in place: %v %v, want %v", e, got2, err, want)
+				}
+			}
+		}
+	}
+}
+
+func slicesEqual(a, b []int32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
