@@ -172,3 +172,31 @@ func BenchmarkExprStringFunc(b *testing.B) {
 		b.Run(e.(*plan.Func).Name, func(b *testing.B) { runBench(b, e, benchBatches(b, stringCols(false), false)) })
 	}
 }
+
+// BenchmarkExprFilter compares a filter predicate through Eval (Boolean
+// array) and through Select (selection vector directly).
+func BenchmarkExprFilter(b *testing.B) {
+	e := fn("<", tB, col(0, tF), lit(vF(50), tF))
+	batches := benchBatches(b, floatCols, false)
+	b.Run("eval", func(b *testing.B) { runBench(b, e, batches) })
+	b.Run("select", func(b *testing.B) {
+		ev, err := CompileExpr(e, &Env{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sel := make([]int32, 0, BatchSize)
+		cpu0 := cpuNanos()
+		b.ResetTimer()
+		for it := 0; it < b.N; it++ {
+			for _, bt := range batches {
+				if sel, err = ev.(Selector).Select(bt, sel); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.StopTimer()
+		rows := float64(b.N) * benchRows
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/rows, "ns/row")
+		b.ReportMetric(float64(cpuNanos()-cpu0)/rows, "cpu-ns/row")
+	})
+}
