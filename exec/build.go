@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"runtime/debug"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -29,7 +30,19 @@ import (
 // Build turns a physical plan into a tree of operators. It compiles every
 // expression up front, so type errors surface before any data is read.
 // Nothing is opened until Init.
+//
+// The returned root converts a panic raised anywhere in the tree (a bug, or
+// a malformed batch) into an internal error for this query instead of
+// taking the process down.
 func Build(n plan.Node, env *Env) (Operator, error) {
+	op, err := buildNode(n, env)
+	if err != nil {
+		return nil, err
+	}
+	return &recoverOp{in: op}, nil
+}
+
+func buildNode(n plan.Node, env *Env) (Operator, error) {
 	if env == nil {
 		env = &Env{}
 	}
@@ -42,19 +55,19 @@ func Build(n plan.Node, env *Env) (Operator, error) {
 	case *plan.Values:
 		return newValuesOp(n, env)
 	case *plan.Filter:
-		in, err := Build(n.Input, env)
+		in, err := buildNode(n.Input, env)
 		if err != nil {
 			return nil, err
 		}
 		return newFilterOp(in, n.Pred, env)
 	case *plan.Project:
-		in, err := Build(n.Input, env)
+		in, err := buildNode(n.Input, env)
 		if err != nil {
 			return nil, err
 		}
 		return newProjectOp(in, n.Input.Schema(), n.Exprs, n.Cols, env)
 	case *plan.Aggregate:
-		in, err := Build(n.Input, env)
+		in, err := buildNode(n.Input, env)
 		if err != nil {
 			return nil, err
 		}
@@ -62,14 +75,14 @@ func Build(n plan.Node, env *Env) (Operator, error) {
 	case *plan.Join:
 		return newJoinOp(n, env)
 	case *plan.Sort:
-		in, err := Build(n.Input, env)
+		in, err := buildNode(n.Input, env)
 		if err != nil {
 			return nil, err
 		}
 		return newSortOp(in, n.Input.Schema(), n.Keys, -1, env)
 	case *plan.Limit:
 		if s, ok := n.Input.(*plan.Sort); ok && n.Count >= 0 {
-			in, err := Build(s.Input, env)
+			in, err := buildNode(s.Input, env)
 			if err != nil {
 				return nil, err
 			}
@@ -79,13 +92,13 @@ func Build(n plan.Node, env *Env) (Operator, error) {
 			}
 			return &limitOp{in: top, offset: n.Offset, count: n.Count}, nil
 		}
-		in, err := Build(n.Input, env)
+		in, err := buildNode(n.Input, env)
 		if err != nil {
 			return nil, err
 		}
 		return &limitOp{in: in, offset: n.Offset, count: n.Count}, nil
 	case *plan.Distinct:
-		in, err := Build(n.Input, env)
+		in, err := buildNode(n.Input, env)
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +109,7 @@ func Build(n plan.Node, env *Env) (Operator, error) {
 		}
 		ins := make([]Operator, 0, len(n.Inputs))
 		for _, c := range n.Inputs {
-			op, err := Build(c, env)
+			op, err := buildNode(c, env)
 			if err != nil {
 				for _, o := range ins {
 					o.Close()
@@ -193,4 +206,38 @@ func opCheckCtx(ctx context.Context) error {
 	default:
 		return nil
 	}
+}
+
+// recoverOp is the root of every built tree: it turns panics into errors.
+type recoverOp struct{ in Operator }
+
+func recovered(r any) error {
+	return lferr.AssertionFailedf("operator panicked: %v\n%s", r, debug.Stack())
+}
+
+func (o *recoverOp) Init(ctx context.Context) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = recovered(r)
+		}
+	}()
+	return o.in.Init(ctx)
+}
+
+func (o *recoverOp) Next() (b *Batch, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, recovered(r)
+		}
+	}()
+	return o.in.Next()
+}
+
+func (o *recoverOp) Close() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = recovered(r)
+		}
+	}()
+	return o.in.Close()
 }

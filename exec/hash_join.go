@@ -105,10 +105,10 @@ func newJoinOp(n *plan.Join, env *Env) (Operator, error) {
 		}
 		o.ht = newHashTable(kt)
 	}
-	if o.left, err = Build(n.Left, env); err != nil {
+	if o.left, err = buildNode(n.Left, env); err != nil {
 		return nil, err
 	}
-	if o.right, err = Build(n.Right, env); err != nil {
+	if o.right, err = buildNode(n.Right, env); err != nil {
 		o.left.Close()
 		return nil, err
 	}

@@ -212,3 +212,17 @@ func TestMemoryLimit(t *testing.T) {
 		}
 	}
 }
+
+type panicOp struct{}
+
+func (panicOp) Init(context.Context) error { return nil }
+func (panicOp) Next() (*Batch, error)      { panic("kaboom") }
+func (panicOp) Close() error               { return nil }
+
+// TestRecoverOp: a panic inside the tree is an internal error, not a crash.
+func TestRecoverOp(t *testing.T) {
+	_, err := Collect(context.Background(), &recoverOp{in: &limitOp{in: panicOp{}, count: -1}}, nil)
+	if lferr.CodeOf(err) != lferr.InternalService || !strings.Contains(err.Error(), "kaboom") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -133,7 +133,7 @@ func runScan(t *testing.T, n *plan.Scan, mem memory.Allocator, noPrune bool) ([]
 	if err != nil {
 		t.Fatal(err)
 	}
-	so := op.(*scanOp)
+	so := scanOf(op)
 	so.disablePruning = noPrune
 	rows, err := Collect(context.Background(), op, opColTypes(n.Schema()))
 	if err != nil {
@@ -415,7 +415,7 @@ func TestScanCacheReplaysWithinOneQuery(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		so := op.(*scanOp)
+		so := scanOf(op)
 		got, err := Collect(context.Background(), op, []types.T{i64, str})
 		if err != nil {
 			t.Fatal(err)
@@ -426,7 +426,7 @@ func TestScanCacheReplaysWithinOneQuery(t *testing.T) {
 		}
 	}
 	op, _ := Build(n, &Env{Storage: uriResolver{}})
-	so := op.(*scanOp)
+	so := scanOf(op)
 	if _, err := Collect(context.Background(), op, nil); err != nil || so.Stats().Files == 0 {
 		t.Fatalf("a new Env replayed another query's scan (err %v)", err)
 	}
@@ -463,7 +463,7 @@ func TestScanFileCache(t *testing.T) {
 		if err != nil {
 			return nil, ScanStats{}, err
 		}
-		so := op.(*scanOp)
+		so := scanOf(op)
 		rows, err := Collect(context.Background(), op, []types.T{i64, str})
 		return rows, so.Stats(), err
 	}
@@ -486,4 +486,11 @@ func TestScanFileCache(t *testing.T) {
 	if err != nil || st3.CachedFiles != 0 || len(third) != 70 || third[0][0].I != 100 {
 		t.Fatalf("rewritten file: %d rows, %+v, %v", len(third), st3, err)
 	}
+}
+
+func scanOf(op Operator) *scanOp {
+	if r, ok := op.(*recoverOp); ok {
+		op = r.in
+	}
+	return op.(*scanOp)
 }
