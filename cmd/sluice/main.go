@@ -25,6 +25,7 @@ Commands:
   shell    interactive SQL shell
   query    run SQL non-interactively: sluice query [--format table|csv|jsonl] "SQL; SQL"
   slt      run sqllogictest files: sluice slt [--engine mysql] FILE...
+  serve    serve the control plane over the LF, Glue, STS and IAM wire protocols: sluice serve [--addr 127.0.0.1:8181]
 
 Global flags:
   --home DIR   the lake's home (control-plane database, warehouse, audit log);
@@ -43,6 +44,7 @@ var commands = []command{
 	{"shell", runShell},
 	{"query", runQuery},
 	{"slt", runSLT},
+	{"serve", runServe},
 }
 
 // globals are the flags every command accepts.

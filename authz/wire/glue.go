@@ -1,0 +1,613 @@
+package wire
+
+import (
+	"slices"
+
+	"github.com/sluicedb/sluice/authz"
+	"github.com/sluicedb/sluice/authz/api"
+	"github.com/sluicedb/sluice/authz/lf"
+	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/authz/store"
+	"github.com/sluicedb/sluice/authz/sts"
+)
+
+type handlerFunc func(*Server, *request) (any, error)
+
+// handler returns the handler of req's operation, nil when not served.
+func (s *Server) handler(req *request) handlerFunc {
+	switch req.service {
+	case "glue":
+		return glueOps[req.op]
+	case "lakeformation":
+		return lfOps[req.op]
+	case "sts":
+		return stsOps[req.op]
+	case "iam":
+		return iamOps[req.op]
+	}
+	return nil
+}
+
+var glueOps map[string]handlerFunc
+
+func init() {
+	glueOps = map[string]handlerFunc{
+		"CreateDatabase":                  glueCreateDatabase,
+		"GetDatabase":                     glueGetDatabase,
+		"GetDatabases":                    glueGetDatabases,
+		"UpdateDatabase":                  glueUpdateDatabase,
+		"DeleteDatabase":                  glueDeleteDatabase,
+		"CreateTable":                     glueCreateTable,
+		"GetTable":                        glueGetTable,
+		"GetTables":                       glueGetTables,
+		"UpdateTable":                     glueUpdateTable,
+		"DeleteTable":                     glueDeleteTable,
+		"BatchDeleteTable":                glueBatchDeleteTable,
+		"CreatePartition":                 glueCreatePartition,
+		"GetPartition":                    glueGetPartition,
+		"GetPartitions":                   glueGetPartitions,
+		"BatchCreatePartition":            glueBatchCreatePartition,
+		"DeletePartition":                 glueDeletePartition,
+		"BatchDeletePartition":            glueBatchDeletePartition,
+		"GetUnfilteredTableMetadata":      glueGetUnfilteredTableMetadata,
+		"GetUnfilteredPartitionMetadata":  glueGetUnfilteredPartitionMetadata,
+		"GetUnfilteredPartitionsMetadata": glueGetUnfilteredPartitionsMetadata,
+	}
+}
+
+// client is the facade client of the caller, after the IAM gate on the
+// target. Role sessions' IAM is evaluated by the facade itself (with the
+// session re-checked); the administrator user's here, since the facade's
+// administrator passes IAM.
+func (s *Server) client(req *request, t sts.Target) (api.Client, error) {
+	switch {
+	case req.who.admin:
+		if err := s.authorizeIAM(req, t); err != nil {
+			return nil, err
+		}
+	case req.who.caller.Kind == authz.RoleSessionCaller:
+	default:
+		return nil, errNotLakeCaller(req)
+	}
+	return s.cp.ClientFor(req.who.caller), nil
+}
+
+// gate is the IAM gate for operations the facade does not serve: every
+// caller's IAM, then, for role sessions, need (a Lake Formation check in
+// a read transaction).
+func (s *Server) gate(req *request, t sts.Target, need func(tx *store.Tx, principals []string) error) error {
+	if !req.who.admin && req.who.caller.Kind != authz.RoleSessionCaller {
+		return errNotLakeCaller(req)
+	}
+	if err := s.authorizeIAM(req, t); err != nil {
+		return err
+	}
+	if req.who.admin || need == nil {
+		return nil
+	}
+	return s.cp.Store().View(func(tx *store.Tx) error {
+		return need(tx, []string{req.who.caller.RoleArn(), req.who.caller.Account})
+	})
+}
+
+// needTable requires one of perms on the whole table (VISION rule 12).
+func (s *Server) needTable(db, table string, perms ...string) func(tx *store.Tx, principals []string) error {
+	return func(tx *store.Tx, principals []string) error {
+		a, err := lf.TableAccess(tx, s.account, principals, db, table)
+		if err != nil {
+			return err
+		}
+		for _, p := range perms {
+			if a.IAMOnly || a.Has(p) {
+				return nil
+			}
+		}
+		return lferr.New(lferr.AccessDenied, "Insufficient Lake Formation permission(s) on %s.%s", db, table)
+	}
+}
+
+// checkCatalog refuses a CatalogId other than the home's account: this
+// endpoint serves one catalog.
+func (s *Server) checkCatalog(id string) error {
+	if id != "" && id != s.account {
+		return lferr.New(lferr.EntityNotFound, "Catalog %s not found: this endpoint serves catalog %s.", id, s.account)
+	}
+	return nil
+}
+
+type dbName struct {
+	CatalogId string `json:"CatalogId"`
+	Name      string `json:"Name"`
+}
+
+func glueCreateDatabase(s *Server, req *request) (any, error) {
+	var in struct {
+		CatalogId     string            `json:"CatalogId"`
+		DatabaseInput api.DatabaseInput `json:"DatabaseInput"`
+	}
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	c, err := s.client(req, sts.Target{Database: in.DatabaseInput.Name})
+	if err != nil {
+		return nil, err
+	}
+	return nil, c.CreateDatabase(req.ctx, in.DatabaseInput)
+}
+
+func glueGetDatabase(s *Server, req *request) (any, error) {
+	var in dbName
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	c, err := s.client(req, sts.Target{Database: in.Name})
+	if err != nil {
+		return nil, err
+	}
+	d, err := c.GetDatabase(req.ctx, in.Name)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Database *api.Database `json:"Database"`
+	}{d}, nil
+}
+
+func glueGetDatabases(s *Server, req *request) (any, error) {
+	var in struct {
+		CatalogId string `json:"CatalogId"`
+	}
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	c, err := s.client(req, sts.Target{})
+	if err != nil {
+		return nil, err
+	}
+	ds, err := c.GetDatabases(req.ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ds == nil {
+		ds = []api.Database{}
+	}
+	return struct {
+		DatabaseList []api.Database `json:"DatabaseList"`
+	}{ds}, nil
+}
+
+func glueUpdateDatabase(s *Server, req *request) (any, error) {
+	var in struct {
+		CatalogId     string            `json:"CatalogId"`
+		Name          string            `json:"Name"`
+		DatabaseInput api.DatabaseInput `json:"DatabaseInput"`
+	}
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	// Role sessions would need ALTER on the database; the facade has no
+	// database-level LF check to reuse yet, so only the administrator may.
+	if !req.who.admin {
+		if err := s.gate(req, sts.Target{Database: in.Name}, nil); err != nil {
+			return nil, err
+		}
+		return nil, lferr.New(lferr.AccessDenied, "Insufficient Lake Formation permission(s): only the data lake administrator may update databases on sluice")
+	}
+	if err := s.gate(req, sts.Target{Database: in.Name}, nil); err != nil {
+		return nil, err
+	}
+	return nil, s.cp.Catalog().UpdateDatabase(req.ctx, s.account, in.Name, in.DatabaseInput)
+}
+
+func glueDeleteDatabase(s *Server, req *request) (any, error) {
+	var in dbName
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	c, err := s.client(req, sts.Target{Database: in.Name})
+	if err != nil {
+		return nil, err
+	}
+	return nil, c.DeleteDatabase(req.ctx, in.Name)
+}
+
+type tableInputReq struct {
+	CatalogId    string         `json:"CatalogId"`
+	DatabaseName string         `json:"DatabaseName"`
+	TableInput   api.TableInput `json:"TableInput"`
+}
+
+type tableName struct {
+	CatalogId    string `json:"CatalogId"`
+	DatabaseName string `json:"DatabaseName"`
+	Name         string `json:"Name"`
+}
+
+func glueCreateTable(s *Server, req *request) (any, error) {
+	var in tableInputReq
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.TableInput.Name})
+	if err != nil {
+		return nil, err
+	}
+	return nil, c.CreateTable(req.ctx, in.DatabaseName, in.TableInput)
+}
+
+func glueUpdateTable(s *Server, req *request) (any, error) {
+	var in tableInputReq
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.TableInput.Name})
+	if err != nil {
+		return nil, err
+	}
+	return nil, c.UpdateTable(req.ctx, in.DatabaseName, in.TableInput)
+}
+
+func glueGetTable(s *Server, req *request) (any, error) {
+	var in tableName
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.Name})
+	if err != nil {
+		return nil, err
+	}
+	t, err := c.GetTable(req.ctx, in.DatabaseName, in.Name)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Table *api.Table `json:"Table"`
+	}{t}, nil
+}
+
+func glueGetTables(s *Server, req *request) (any, error) {
+	var in struct {
+		CatalogId    string `json:"CatalogId"`
+		DatabaseName string `json:"DatabaseName"`
+	}
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	c, err := s.client(req, sts.Target{Database: in.DatabaseName})
+	if err != nil {
+		return nil, err
+	}
+	ts, err := c.GetTables(req.ctx, in.DatabaseName)
+	if err != nil {
+		return nil, err
+	}
+	if ts == nil {
+		ts = []api.Table{}
+	}
+	return struct {
+		TableList []api.Table `json:"TableList"`
+	}{ts}, nil
+}
+
+func glueDeleteTable(s *Server, req *request) (any, error) {
+	var in tableName
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.Name})
+	if err != nil {
+		return nil, err
+	}
+	return nil, c.DeleteTable(req.ctx, in.DatabaseName, in.Name)
+}
+
+// errorDetail is Glue's ErrorDetail.
+type errorDetail struct {
+	ErrorCode    string `json:"ErrorCode,omitempty"`
+	ErrorMessage string `json:"ErrorMessage,omitempty"`
+}
+
+func detailOf(err error) errorDetail {
+	c := lferr.CodeOf(err)
+	if c == "" {
+		c = lferr.InternalService
+	}
+	return errorDetail{ErrorCode: string(jsonCode(c)), ErrorMessage: lferr.MessageOf(err)}
+}
+
+func glueBatchDeleteTable(s *Server, req *request) (any, error) {
+	var in struct {
+		CatalogId      string   `json:"CatalogId"`
+		DatabaseName   string   `json:"DatabaseName"`
+		TablesToDelete []string `json:"TablesToDelete"`
+	}
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	if len(in.TablesToDelete) == 0 || len(in.TablesToDelete) > 100 {
+		return nil, lferr.New(lferr.InvalidInput, "TablesToDelete must name 1 to 100 tables.")
+	}
+	type tableError struct {
+		TableName   string      `json:"TableName"`
+		ErrorDetail errorDetail `json:"ErrorDetail"`
+	}
+	// BatchDeleteTable is authorized as a whole (on the database's tables),
+	// then each table as DeleteTable through the facade.
+	if err := s.gate(req, sts.Target{Database: in.DatabaseName}, nil); err != nil {
+		return nil, err
+	}
+	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.TablesToDelete[0]})
+	if err != nil {
+		return nil, err
+	}
+	errs := []tableError{}
+	for _, t := range in.TablesToDelete {
+		if err := c.DeleteTable(req.ctx, in.DatabaseName, t); err != nil {
+			errs = append(errs, tableError{TableName: t, ErrorDetail: detailOf(err)})
+		}
+	}
+	return struct {
+		Errors []tableError `json:"Errors"`
+	}{errs}, nil
+}
+
+type partReq struct {
+	CatalogId       string   `json:"CatalogId"`
+	DatabaseName    string   `json:"DatabaseName"`
+	TableName       string   `json:"TableName"`
+	PartitionValues []string `json:"PartitionValues"`
+}
+
+func glueCreatePartition(s *Server, req *request) (any, error) {
+	var in struct {
+		CatalogId      string             `json:"CatalogId"`
+		DatabaseName   string             `json:"DatabaseName"`
+		TableName      string             `json:"TableName"`
+		PartitionInput api.PartitionInput `json:"PartitionInput"`
+	}
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	if err := s.gate(req, sts.Target{Database: in.DatabaseName, Table: in.TableName}, s.needTable(in.DatabaseName, in.TableName, "INSERT", "ALTER")); err != nil {
+		return nil, err
+	}
+	return nil, s.cp.Catalog().BatchCreatePartition(req.ctx, s.account, in.DatabaseName, in.TableName, []api.PartitionInput{in.PartitionInput})
+}
+
+func glueGetPartition(s *Server, req *request) (any, error) {
+	var in partReq
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	if err := s.gate(req, sts.Target{Database: in.DatabaseName, Table: in.TableName}, s.needTable(in.DatabaseName, in.TableName, "SELECT", "INSERT", "ALTER", "DESCRIBE")); err != nil {
+		return nil, err
+	}
+	p, err := s.cp.Catalog().GetPartition(req.ctx, s.account, in.DatabaseName, in.TableName, in.PartitionValues)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Partition *api.Partition `json:"Partition"`
+	}{p}, nil
+}
+
+func glueGetPartitions(s *Server, req *request) (any, error) {
+	var in struct {
+		CatalogId    string `json:"CatalogId"`
+		DatabaseName string `json:"DatabaseName"`
+		TableName    string `json:"TableName"`
+		Expression   string `json:"Expression"`
+	}
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.TableName})
+	if err != nil {
+		return nil, err
+	}
+	ps, err := c.GetPartitions(req.ctx, in.DatabaseName, in.TableName, in.Expression)
+	if err != nil {
+		return nil, err
+	}
+	if ps == nil {
+		ps = []api.Partition{}
+	}
+	return struct {
+		Partitions []api.Partition `json:"Partitions"`
+	}{ps}, nil
+}
+
+type partitionError struct {
+	PartitionValues []string    `json:"PartitionValues"`
+	ErrorDetail     errorDetail `json:"ErrorDetail"`
+}
+
+func glueBatchCreatePartition(s *Server, req *request) (any, error) {
+	var in struct {
+		CatalogId          string               `json:"CatalogId"`
+		DatabaseName       string               `json:"DatabaseName"`
+		TableName          string               `json:"TableName"`
+		PartitionInputList []api.PartitionInput `json:"PartitionInputList"`
+	}
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	if len(in.PartitionInputList) == 0 || len(in.PartitionInputList) > 100 {
+		return nil, lferr.New(lferr.InvalidInput, "PartitionInputList must hold 1 to 100 partitions.")
+	}
+	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.TableName})
+	if err != nil {
+		return nil, err
+	}
+	errs := []partitionError{}
+	// The catalog creates a batch atomically; a failure is reported for
+	// every partition of the batch, as none was created.
+	if err := c.BatchCreatePartition(req.ctx, in.DatabaseName, in.TableName, in.PartitionInputList); err != nil {
+		if lferr.CodeOf(err) == lferr.AccessDenied {
+			return nil, err
+		}
+		for _, p := range in.PartitionInputList {
+			errs = append(errs, partitionError{PartitionValues: p.Values, ErrorDetail: detailOf(err)})
+		}
+	}
+	return struct {
+		Errors []partitionError `json:"Errors"`
+	}{errs}, nil
+}
+
+func glueDeletePartition(s *Server, req *request) (any, error) {
+	var in partReq
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	if err := s.gate(req, sts.Target{Database: in.DatabaseName, Table: in.TableName}, s.needTable(in.DatabaseName, in.TableName, "DELETE", "ALTER", "DROP")); err != nil {
+		return nil, err
+	}
+	return nil, s.cp.Catalog().DeletePartition(req.ctx, s.account, in.DatabaseName, in.TableName, in.PartitionValues)
+}
+
+func glueBatchDeletePartition(s *Server, req *request) (any, error) {
+	var in struct {
+		CatalogId          string `json:"CatalogId"`
+		DatabaseName       string `json:"DatabaseName"`
+		TableName          string `json:"TableName"`
+		PartitionsToDelete []struct {
+			Values []string `json:"Values"`
+		} `json:"PartitionsToDelete"`
+	}
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	if len(in.PartitionsToDelete) == 0 || len(in.PartitionsToDelete) > 25 {
+		return nil, lferr.New(lferr.InvalidInput, "PartitionsToDelete must hold 1 to 25 partitions.")
+	}
+	if err := s.gate(req, sts.Target{Database: in.DatabaseName, Table: in.TableName}, s.needTable(in.DatabaseName, in.TableName, "DELETE", "ALTER", "DROP")); err != nil {
+		return nil, err
+	}
+	errs := []partitionError{}
+	for _, p := range in.PartitionsToDelete {
+		if err := s.cp.Catalog().DeletePartition(req.ctx, s.account, in.DatabaseName, in.TableName, p.Values); err != nil {
+			errs = append(errs, partitionError{PartitionValues: p.Values, ErrorDetail: detailOf(err)})
+		}
+	}
+	return struct {
+		Errors []partitionError `json:"Errors"`
+	}{errs}, nil
+}
+
+func glueGetUnfilteredTableMetadata(s *Server, req *request) (any, error) {
+	var in api.GetUnfilteredTableMetadataInput
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.Name})
+	if err != nil {
+		return nil, err
+	}
+	return c.GetUnfilteredTableMetadata(req.ctx, &in)
+}
+
+func glueGetUnfilteredPartitionsMetadata(s *Server, req *request) (any, error) {
+	var in api.GetUnfilteredPartitionsMetadataInput
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.TableName})
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.GetUnfilteredPartitionsMetadata(req.ctx, &in)
+	if err != nil {
+		return nil, err
+	}
+	if out.UnfilteredPartitions == nil {
+		out.UnfilteredPartitions = []api.UnfilteredPartition{}
+	}
+	return out, nil
+}
+
+// glueGetUnfilteredPartitionMetadata answers one partition through the
+// partitions call (same decision, same audit), keeping only the partition
+// whose values match.
+func glueGetUnfilteredPartitionMetadata(s *Server, req *request) (any, error) {
+	var in struct {
+		api.GetUnfilteredPartitionsMetadataInput
+		PartitionValues []string `json:"PartitionValues"`
+	}
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if len(in.PartitionValues) == 0 {
+		return nil, lferr.New(lferr.InvalidInput, "PartitionValues is required.")
+	}
+	in.Expression, in.NextToken, in.MaxResults = "", "", 0
+	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.TableName})
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.GetUnfilteredPartitionsMetadata(req.ctx, &in.GetUnfilteredPartitionsMetadataInput)
+	if err != nil {
+		return nil, err
+	}
+	for _, up := range out.UnfilteredPartitions {
+		if up.Partition != nil && slices.Equal(up.Partition.Values, in.PartitionValues) {
+			return struct {
+				Partition                     *api.Partition `json:"Partition"`
+				AuthorizedColumns             []string       `json:"AuthorizedColumns,omitempty"`
+				IsRegisteredWithLakeFormation bool           `json:"IsRegisteredWithLakeFormation"`
+			}{up.Partition, up.AuthorizedColumns, up.IsRegisteredWithLakeFormation}, nil
+		}
+	}
+	return nil, lferr.New(lferr.EntityNotFound, "Partition %v of %s.%s not found.", in.PartitionValues, in.DatabaseName, in.TableName)
+}
