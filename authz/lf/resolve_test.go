@@ -332,3 +332,37 @@ func TestViewsGetOnlyViewPermissions(t *testing.T) {
 		t.Errorf("ALL on a view: %+v", a)
 	}
 }
+
+// Catalogs (accounts) sharing one home are isolated: the same database and
+// table names in another catalog see none of this catalog's grants.
+func TestCatalogIsolation(t *testing.T) {
+	e := salesEnv(t)
+	const other = "999988887777"
+	e.must(func(tx *store.Tx) error {
+		ct := e.cat.In(tx, "")
+		if err := ct.CreateDatabase(other, api.DatabaseInput{Name: "sales"}); err != nil {
+			return err
+		}
+		return ct.CreateTable(other, "sales", api.TableInput{Name: "orders", StorageDescriptor: &api.StorageDescriptor{Columns: []api.Column{{Name: "id", Type: "bigint"}}}})
+	})
+	e.mustGrant(analyst, tableRes("sales", "orders"), []string{"SELECT"})
+	e.view(func(tx *store.Tx) error {
+		a, err := TableAccess(tx, other, []string{analyst}, "sales", "orders")
+		if err != nil {
+			return err
+		}
+		// The other catalog still has fresh-account defaults: IAM-only.
+		if !a.IAMOnly || strings.Contains(strings.Join(a.Explain, "\n"), analyst) {
+			t.Errorf("grant leaked across catalogs: %+v", a)
+		}
+		s, _ := GetSettings(tx, other)
+		if IsAdmin(&s, adminRole) {
+			t.Errorf("admin leaked across catalogs")
+		}
+		return nil
+	})
+	wantErr(t, e.update(func(tx *store.Tx) error {
+		r := api.Resource{Table: &api.TableResource{CatalogId: other, DatabaseName: "sales", Name: "orders"}}
+		return GrantPermissions(tx, acct, trusted, GrantInput{Principal: &api.DataLakePrincipal{DataLakePrincipalIdentifier: analyst}, Resource: &r, Permissions: []string{"SELECT"}}, t0)
+	}), lferr.InvalidInput, "cross-account")
+}
