@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"math"
 	"strings"
 	"unsafe"
 
@@ -156,6 +157,9 @@ func (cc *compiler) compileCase(e *plan.Case) (enode, error) {
 	if e.T.Kind == types.Null {
 		return &constNode{v: constVec(types.NullValue, e.T)}, nil
 	}
+	if len(e.Whens) >= math.MaxInt16 {
+		return nil, eTypeErr(cc.text(e), "too many WHEN branches")
+	}
 	n := &caseNode{k: physOf(e.T.Kind)}
 	for _, w := range e.Whens {
 		cond := w.Cond
@@ -306,6 +310,9 @@ func (cc *compiler) compileConditional(e *plan.Func) (enode, error) {
 	case "coalesce", "ifnull":
 		if len(e.Args) == 0 || (e.Name == "ifnull" && len(e.Args) != 2) {
 			return nil, argCountErr(e.Name, len(e.Args))
+		}
+		if len(e.Args) >= math.MaxInt16 {
+			return nil, eTypeErr(cc.text(e), "too many arguments")
 		}
 		n := &coalesceNode{k: physOf(e.T.Kind)}
 		for _, a := range e.Args {

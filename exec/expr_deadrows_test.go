@@ -232,3 +232,31 @@ func slicesEqual(a, b []int32) bool {
 	}
 	return true
 }
+
+// TestBatchStringLimit: a batch whose string results would exhaust memory
+// fails with an ExecutionError instead.
+func TestBatchStringLimit(t *testing.T) {
+	old := maxBatchStringBytes
+	maxBatchStringBytes = 1 << 20
+	defer func() { maxBatchStringBytes = old }()
+	mem := checkedMem(t)
+	vals := make([]types.Value, 40)
+	for i := range vals {
+		vals[i] = vI(64 << 10)
+	}
+	arr := buildArray(t, mem, tI, vals, false)
+	defer arr.Release()
+	ev, err := CompileExpr(fn("repeat", tS, lit(vS("x"), tS), col(0, tI)), &Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ev.Eval(&Batch{Cols: []arrow.Array{arr}, N: len(vals)})
+	if lferr.CodeOf(err) != lferr.ExecutionError || !strings.Contains(err.Error(), "MiB") {
+		t.Fatalf("got %v, want the batch string limit error", err)
+	}
+	out, err := ev.Eval(&Batch{Cols: []arrow.Array{arr}, N: len(vals), Sel: []int32{3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Release()
+}

@@ -236,9 +236,15 @@ func (out *evec) ensureNulls(n int) {
 // strBuilder appends strings row by row into a vector's off/data, filling
 // the offsets of skipped (dead) rows so the layout stays valid Arrow.
 type strBuilder struct {
-	v    *evec
-	next int // next row whose start offset is not yet written
+	v      *evec
+	next   int  // next row whose start offset is not yet written
+	tooBig bool // the batch's strings passed maxBatchStringBytes
 }
+
+// maxBatchStringBytes bounds the string bytes one node produces for one
+// batch (REPEAT/LPAD can make 16 MiB per row): past it the batch fails
+// instead of exhausting memory.
+var maxBatchStringBytes = 256 << 20 // a variable so tests can lower it
 
 // reset starts building n rows into v; the caller sets v.c (a constant is
 // built as one row).
@@ -249,6 +255,7 @@ func (sb *strBuilder) reset(v *evec, n int) {
 	v.off[0] = 0
 	sb.v = v
 	sb.next = 0
+	sb.tooBig = false
 }
 
 // skipTo makes rows [next, i) empty.
@@ -263,6 +270,10 @@ func (sb *strBuilder) skipTo(i int) {
 // add appends row i (rows must be added in ascending order).
 func (sb *strBuilder) add(i int, s []byte) {
 	sb.skipTo(i)
+	if len(sb.v.data)+len(s) > maxBatchStringBytes {
+		sb.tooBig = true
+		s = nil
+	}
 	sb.v.data = append(sb.v.data, s...)
 	sb.v.off[i+1] = int32(len(sb.v.data))
 	sb.next = i + 1
@@ -270,6 +281,10 @@ func (sb *strBuilder) add(i int, s []byte) {
 
 func (sb *strBuilder) addString(i int, s string) {
 	sb.skipTo(i)
+	if len(sb.v.data)+len(s) > maxBatchStringBytes {
+		sb.tooBig = true
+		s = ""
+	}
 	sb.v.data = append(sb.v.data, s...)
 	sb.v.off[i+1] = int32(len(sb.v.data))
 	sb.next = i + 1
@@ -278,8 +293,8 @@ func (sb *strBuilder) addString(i int, s string) {
 // finish fills the offsets of the trailing rows up to n and checks the
 // 32-bit offset limit of the Arrow String layout.
 func (sb *strBuilder) finish(n int) error {
-	if len(sb.v.data) > 1<<31-1 {
-		return lferr.New(lferr.ExecutionError, "string result of a batch exceeds 2 GiB")
+	if sb.tooBig {
+		return lferr.New(lferr.ExecutionError, "string results of one batch exceed %d MiB", maxBatchStringBytes>>20)
 	}
 	sb.skipTo(n)
 	return nil
