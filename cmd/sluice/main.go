@@ -25,6 +25,7 @@ Commands:
   shell    interactive SQL shell
   query    run SQL non-interactively: sluice query [--format table|csv|jsonl] "SQL; SQL"
   slt      run sqllogictest files: sluice slt [--engine mysql] FILE...
+  bench    generate a lineitem table and time the benchmark queries (vs DuckDB with --duckdb)
   serve    serve the control plane over the LF, Glue, STS and IAM wire protocols: sluice serve [--addr 127.0.0.1:8181]
 
 Global flags:
@@ -45,6 +46,7 @@ var commands = []command{
 	{"query", runQuery},
 	{"slt", runSLT},
 	{"serve", runServe},
+	{"bench", runBench},
 }
 
 // globals are the flags every command accepts.
