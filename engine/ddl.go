@@ -65,7 +65,7 @@ func (s *Session) createDatabase(ctx context.Context, st *planner.CreateDatabase
 	if loc == "" {
 		loc = s.e.databaseLocation(strings.ToLower(st.Name))
 	}
-	err := s.client.CreateDatabase(ctx, api.DatabaseInput{Name: st.Name, LocationUri: loc})
+	err := s.cur.client().CreateDatabase(ctx, api.DatabaseInput{Name: st.Name, LocationUri: loc})
 	if err != nil {
 		if st.IfNotExists && lferr.CodeOf(err) == lferr.AlreadyExists {
 			return messageRows("database " + st.Name + " already exists"), nil
@@ -77,7 +77,7 @@ func (s *Session) createDatabase(ctx context.Context, st *planner.CreateDatabase
 
 func (s *Session) dropDatabase(ctx context.Context, st *planner.DropDatabase) (*Rows, error) {
 	name := strings.ToLower(st.Name)
-	if _, err := s.client.GetDatabase(ctx, name); err != nil {
+	if _, err := s.cur.client().GetDatabase(ctx, name); err != nil {
 		if st.IfExists && lferr.CodeOf(err) == lferr.EntityNotFound {
 			return messageRows("database " + name + " does not exist"), nil
 		}
@@ -86,17 +86,23 @@ func (s *Session) dropDatabase(ctx context.Context, st *planner.DropDatabase) (*
 	if name == "default" {
 		return nil, lferr.New(lferr.InvalidInput, "the default database cannot be dropped")
 	}
-	tables, err := s.client.GetTables(ctx, name)
+	tables, err := s.cur.client().GetTables(ctx, name)
 	if err != nil {
 		return nil, err
 	}
+	stores := make([]storage.Store, len(tables))
+	for i := range tables {
+		if stores[i], err = s.managedDataStore(ctx, &tables[i]); err != nil {
+			return nil, err
+		}
+	}
 	// Managed data is deleted after the catalog change commits: a failure
 	// in between leaves orphaned files, never a table pointing at nothing.
-	if err := s.client.DeleteDatabase(ctx, name); err != nil {
+	if err := s.cur.client().DeleteDatabase(ctx, name); err != nil {
 		return nil, err
 	}
-	for i := range tables {
-		s.deleteManagedData(ctx, &tables[i])
+	for _, st := range stores {
+		deleteAll(ctx, st)
 	}
 	return messageRows("dropped database " + name), nil
 }
@@ -112,12 +118,34 @@ func isManaged(t *api.Table) bool {
 	return t.TableType != api.VirtualView && !strings.EqualFold(t.Parameters[paramExternal], "TRUE")
 }
 
-func (s *Session) deleteManagedData(ctx context.Context, t *api.Table) {
+// managedDataStore opens, before a DROP, the store of a managed table's
+// data so the data can be deleted once the catalog entry is gone (nil for
+// views and external tables). A principal needs credentials vended for
+// DELETE: DROP alone would leave the files behind, and a table created
+// later at the same location would then show them, so the DROP is refused
+// instead.
+func (s *Session) managedDataStore(ctx context.Context, t *api.Table) (storage.Store, error) {
 	if !isManaged(t) || tableLocation(t) == "" {
-		return
+		return nil, nil
 	}
-	st, err := storage.Open(ctx, tableLocation(t))
-	if err != nil {
+	if s.admin {
+		st, err := storage.Open(ctx, tableLocation(t))
+		if err != nil {
+			return nil, nil // nothing this engine can delete; the DROP itself proceeds
+		}
+		return st, nil
+	}
+	if _, err := s.cur.authorize(ctx, t.DatabaseName, t.Name, []string{"DROP", "DELETE"}); err != nil {
+		return nil, lferr.Wrap(lferr.CodeOf(err), err, "dropping managed table %s.%s deletes its data too, which needs DROP and DELETE on it: %s",
+			t.DatabaseName, t.Name, lferr.MessageOf(err))
+	}
+	return s.cur.store(ctx, t.DatabaseName, t.Name, tableLocation(t), []string{"DELETE"})
+}
+
+// deleteAll removes every object of st (nil: nothing). Failures leave
+// orphaned files, never a broken table, so they are not reported.
+func deleteAll(ctx context.Context, st storage.Store) {
+	if st == nil {
 		return
 	}
 	objs, err := st.List(ctx, "")
@@ -149,11 +177,11 @@ func tableColumns(t *api.Table) ([]parquetio.Column, int, error) {
 
 func (s *Session) createTable(ctx context.Context, st *planner.CreateTable) (*Rows, error) {
 	dbName := s.dbName(st.Database)
-	db, err := s.client.GetDatabase(ctx, dbName)
+	db, err := s.cur.client().GetDatabase(ctx, dbName)
 	if err != nil {
 		return nil, err
 	}
-	if existing, err := s.client.GetTable(ctx, dbName, st.Name); err == nil && existing != nil {
+	if existing, err := s.cur.client().GetTable(ctx, dbName, st.Name); err == nil && existing != nil {
 		if st.IfNotExists {
 			return messageRows(fmt.Sprintf("table %s.%s already exists", dbName, strings.ToLower(st.Name))), nil
 		}
@@ -198,6 +226,11 @@ func (s *Session) createTable(ctx context.Context, st *planner.CreateTable) (*Ro
 	}
 	var partitions []api.PartitionInput
 	if st.InferSchema {
+		if !s.admin {
+			// Inference reads files at a location no table names yet, so
+			// no credentials can be vended for it.
+			return nil, lferr.New(lferr.AccessDenied, "CREATE EXTERNAL TABLE without columns reads the files at its LOCATION to infer them, which a principal's session has no credentials for: list the columns")
+		}
 		cols, keys, parts, err := inferSchema(ctx, loc)
 		if err != nil {
 			return nil, err
@@ -210,25 +243,31 @@ func (s *Session) createTable(ctx context.Context, st *planner.CreateTable) (*Ro
 			in.StorageDescriptor.Columns = append(in.StorageDescriptor.Columns, api.Column{Name: c.Name, Type: c.T.GlueName()})
 		}
 	}
-	if err := s.client.CreateTable(ctx, dbName, in); err != nil {
+	if err := s.cur.client().CreateTable(ctx, dbName, in); err != nil {
 		return nil, err
 	}
 	if len(partitions) > 0 {
-		if err := s.client.BatchCreatePartition(ctx, dbName, st.Name, partitions); err != nil {
-			_ = s.client.DeleteTable(ctx, dbName, st.Name)
+		if err := s.cur.client().BatchCreatePartition(ctx, dbName, st.Name, partitions); err != nil {
+			_ = s.cur.client().DeleteTable(ctx, dbName, st.Name)
 			return nil, err
 		}
 	}
 	msg := fmt.Sprintf("created table %s.%s", dbName, strings.ToLower(st.Name))
 	if st.AsSelect != nil {
-		t, err := s.client.GetTable(ctx, dbName, st.Name)
+		t, err := s.cur.client().GetTable(ctx, dbName, st.Name)
+		if err == nil && !s.admin {
+			// The planner bound the source tables; the new table is
+			// authorized for the write here (its creator holds ALL on it).
+			_, err = s.cur.authorize(ctx, dbName, st.Name, []string{"INSERT"})
+		}
 		if err != nil {
+			_ = s.cur.client().DeleteTable(ctx, dbName, st.Name)
 			return nil, err
 		}
-		n, err := s.writeQuery(ctx, t, st.AsSelect.Plan)
+		n, _, err := s.writeQuery(ctx, t, st.AsSelect.Plan)
 		if err != nil {
 			// CREATE TABLE AS is all or nothing.
-			_ = s.client.DeleteTable(ctx, dbName, st.Name)
+			_ = s.cur.client().DeleteTable(ctx, dbName, st.Name)
 			return nil, err
 		}
 		msg += fmt.Sprintf(" with %d rows", n)
@@ -267,7 +306,7 @@ func (s *Session) createView(ctx context.Context, st *planner.CreateView) (*Rows
 	}
 	in := api.TableInput{Name: st.Name, TableType: api.VirtualView, ViewOriginalText: st.SQL, ViewExpandedText: st.SQL,
 		StorageDescriptor: &api.StorageDescriptor{Columns: cols}}
-	existing, err := s.client.GetTable(ctx, dbName, st.Name)
+	existing, err := s.cur.client().GetTable(ctx, dbName, st.Name)
 	switch {
 	case err == nil && existing != nil:
 		if !st.OrReplace {
@@ -276,9 +315,9 @@ func (s *Session) createView(ctx context.Context, st *planner.CreateView) (*Rows
 		if existing.TableType != api.VirtualView {
 			return nil, lferr.New(lferr.InvalidInput, "%s.%s is a table, not a view", dbName, strings.ToLower(st.Name))
 		}
-		err = s.client.UpdateTable(ctx, dbName, in)
+		err = s.cur.client().UpdateTable(ctx, dbName, in)
 	case lferr.CodeOf(err) == lferr.EntityNotFound:
-		err = s.client.CreateTable(ctx, dbName, in)
+		err = s.cur.client().CreateTable(ctx, dbName, in)
 	}
 	if err != nil {
 		return nil, err
@@ -292,7 +331,7 @@ func (s *Session) dropTable(ctx context.Context, db, name string, ifExists, view
 	if view {
 		what = "view"
 	}
-	t, err := s.client.GetTable(ctx, dbName, name)
+	t, err := s.cur.client().GetTable(ctx, dbName, name)
 	if err != nil {
 		if ifExists && lferr.CodeOf(err) == lferr.EntityNotFound {
 			return messageRows(fmt.Sprintf("%s %s.%s does not exist", what, dbName, strings.ToLower(name))), nil
@@ -305,9 +344,13 @@ func (s *Session) dropTable(ctx context.Context, db, name string, ifExists, view
 		}
 		return nil, lferr.New(lferr.InvalidInput, "%s.%s is a view: use DROP VIEW", dbName, t.Name)
 	}
-	if err := s.client.DeleteTable(ctx, dbName, name); err != nil {
+	data, err := s.managedDataStore(ctx, t)
+	if err != nil {
 		return nil, err
 	}
-	s.deleteManagedData(ctx, t)
+	if err := s.cur.client().DeleteTable(ctx, dbName, name); err != nil {
+		return nil, err
+	}
+	deleteAll(ctx, data)
 	return messageRows(fmt.Sprintf("dropped %s %s.%s", what, dbName, t.Name)), nil
 }

@@ -24,34 +24,36 @@ func (s *Session) insert(ctx context.Context, st *planner.Insert) (*Rows, error)
 	}
 	unlock := s.e.lockTable(tableLocation(st.Table))
 	defer unlock()
-	n, err := s.writeQuery(ctx, st.Table, st.Source)
+	n, store, err := s.writeQuery(ctx, st.Table, st.Source)
 	if err != nil {
 		return nil, err
 	}
-	s.compactSmallFiles(ctx, st.Table)
+	s.compactSmallFiles(ctx, store)
 	return &Rows{Affected: n, Message: fmt.Sprintf("%d rows inserted", n)}, nil
 }
 
 // writeQuery runs src and writes its rows as one new Parquet file under the
 // table's location. The file appears atomically when complete, so a failed
 // statement leaves the table as it was.
-func (s *Session) writeQuery(ctx context.Context, t *api.Table, src plan.Node) (int64, error) {
+// It returns the table's store (opened with the write's credentials) for
+// the compaction that may follow.
+func (s *Session) writeQuery(ctx context.Context, t *api.Table, src plan.Node) (int64, storage.Store, error) {
 	cols, _, err := tableColumns(t)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if got := len(src.Schema()); got != len(cols) {
-		return 0, lferr.AssertionFailedf("insert source has %d columns, table %s has %d", got, t.Name, len(cols))
+		return 0, nil, lferr.AssertionFailedf("insert source has %d columns, table %s has %d", got, t.Name, len(cols))
+	}
+	// The table's store first: a refused write moves no data.
+	st, err := s.cur.store(ctx, t.DatabaseName, t.Name, tableLocation(t), []string{"INSERT"})
+	if err != nil {
+		return 0, nil, err
 	}
 	env := s.newEnv(ctx)
 	op, err := exec.Build(src, env)
 	if err != nil {
-		return 0, err
-	}
-	st, err := storage.Open(ctx, tableLocation(t))
-	if err != nil {
-		op.Close()
-		return 0, err
+		return 0, nil, err
 	}
 	var w *parquetio.Writer
 	ts := make([]types.T, len(cols))
@@ -61,7 +63,7 @@ func (s *Session) writeQuery(ctx context.Context, t *api.Table, src plan.Node) (
 	schema, err := batchSchema(cols)
 	if err != nil {
 		op.Close()
-		return 0, err
+		return 0, nil, err
 	}
 	var rows int64
 	err = exec.Run(ctx, op, func(b *exec.Batch) error {
@@ -94,14 +96,14 @@ func (s *Session) writeQuery(ctx context.Context, t *api.Table, src plan.Node) (
 		if w != nil {
 			_ = w.Abort()
 		}
-		return 0, err
+		return 0, nil, err
 	}
 	if w != nil {
 		if err := w.Commit(); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
-	return rows, nil
+	return rows, st, nil
 }
 
 func batchSchema(cols []parquetio.Column) (*arrow.Schema, error) {
@@ -148,12 +150,18 @@ func (s *Session) rewrite(ctx context.Context, t *api.Table, where plan.Expr, se
 			return nil, err
 		}
 	}
-	unlock := s.e.lockTable(tableLocation(t))
-	defer unlock()
-	st, err := storage.Open(ctx, tableLocation(t))
+	// DELETE needs DELETE; UPDATE rewrites rows, so INSERT and DELETE
+	// (the permissions the planner asked for).
+	perms := []string{"DELETE"}
+	if set != nil {
+		perms = []string{"INSERT", "DELETE"}
+	}
+	st, err := s.cur.store(ctx, t.DatabaseName, t.Name, tableLocation(t), perms)
 	if err != nil {
 		return nil, err
 	}
+	unlock := s.e.lockTable(tableLocation(t))
+	defer unlock()
 	files, err := parquetio.DataFiles(ctx, st, "")
 	if err != nil {
 		return nil, err
@@ -382,11 +390,7 @@ const compactAfter = 16
 // compactSmallFiles merges the table's small files once there are enough of
 // them. It runs after the INSERT committed; a failure only means the files
 // stay small, so it is not reported to the statement.
-func (s *Session) compactSmallFiles(ctx context.Context, t *api.Table) {
-	st, err := storage.Open(ctx, tableLocation(t))
-	if err != nil {
-		return
-	}
+func (s *Session) compactSmallFiles(ctx context.Context, st storage.Store) {
 	files, err := parquetio.DataFiles(ctx, st, "")
 	if err != nil || len(files) < compactAfter {
 		return

@@ -9,12 +9,16 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluicedb/sluice/authz"
 	"github.com/sluicedb/sluice/authz/api"
+	"github.com/sluicedb/sluice/authz/lf"
 	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/authz/store"
+	"github.com/sluicedb/sluice/storage/cred"
 )
 
 // SupportedPermissionTypes is what this engine declares it can enforce.
@@ -30,7 +34,23 @@ type Options struct {
 	// (default file://HOME/warehouse). The sqllogictest runner uses an
 	// in-memory warehouse ("mem://...").
 	Warehouse string
+	// AuthorizedCallerTag is the value of the LakeFormationAuthorizedCaller
+	// session tag principal sessions carry (default "sluice"); the lake's
+	// DataLakeSettings must list it in AuthorizedSessionTagValueList.
+	AuthorizedCallerTag string
+	// CredentialSeconds is the DurationSeconds asked for vended table
+	// credentials (default 3600; LF accepts 900 to 43200).
+	CredentialSeconds int32
+	// Now is the clock shared by the control plane, the credential checks
+	// and session refresh (time.Now when nil). Tests move it.
+	Now func() time.Time
+	// NoSync skips fsync in the control plane: tests only.
+	NoSync bool
 }
+
+// DefaultAuthorizedCallerTag is the session tag value of sluice's engine
+// sessions (VISION Defaults).
+const DefaultAuthorizedCallerTag = "sluice"
 
 // Engine is an open lake.
 type Engine struct {
@@ -38,6 +58,13 @@ type Engine struct {
 	cp        *authz.ControlPlane
 	alloc     memory.Allocator
 	warehouse string // override of the default database location root, or ""
+	tagValue  string
+	credSecs  int32
+	now       func() time.Time
+	// signer verifies vended credentials on the data plane's side: the
+	// local store is the "server" that shares the home's vending key, as
+	// S3 shares secrets with STS. The engine never mints with it.
+	signer *cred.Signer
 
 	mu         sync.Mutex
 	closed     bool
@@ -73,7 +100,14 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		return nil, lferr.Wrap(lferr.StorageError, err, "cannot create home %s: %v", home, err)
 	}
-	cp, err := authz.Open(home, authz.Options{})
+	if opts.CredentialSeconds != 0 && (opts.CredentialSeconds < 900 || opts.CredentialSeconds > 43200) {
+		return nil, lferr.New(lferr.InvalidInput, "CredentialSeconds %d is out of range: vended credentials last 900 to 43200 seconds", opts.CredentialSeconds)
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	cp, err := authz.Open(home, authz.Options{Now: opts.Now, NoSync: opts.NoSync})
 	if err != nil {
 		return nil, err
 	}
@@ -81,12 +115,48 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if wh != "" && !strings.HasSuffix(wh, "/") {
 		wh += "/"
 	}
-	e := &Engine{home: home, cp: cp, alloc: memory.DefaultAllocator, warehouse: wh}
-	if err := e.ensureDefaultDatabase(ctx); err != nil {
+	e := &Engine{home: home, cp: cp, alloc: memory.DefaultAllocator, warehouse: wh, tagValue: opts.AuthorizedCallerTag,
+		credSecs: opts.CredentialSeconds, now: now}
+	if e.tagValue == "" {
+		e.tagValue = DefaultAuthorizedCallerTag
+	}
+	if e.credSecs == 0 {
+		e.credSecs = authz.DefaultCredentialSeconds
+	}
+	// authz.Open created the key under the home's lock; this only reads it.
+	key, err := cred.LoadOrCreateKey(filepath.Join(home, authz.KeysDir, authz.VendingKeyFile), nil)
+	if err == nil {
+		e.signer, err = cred.NewSigner(key)
+	}
+	if err == nil {
+		err = e.registerWarehouse()
+	}
+	if err == nil {
+		err = e.ensureDefaultDatabase(ctx)
+	}
+	if err != nil {
 		cp.Close()
 		return nil, err
 	}
 	return e, nil
+}
+
+// registerWarehouse registers the home's warehouse with Lake Formation on
+// first open, so managed tables get vended credentials (rule 11). The
+// engine contract has no RegisterResource, so this one administrative
+// step goes through the facade's store, here in Open only.
+func (e *Engine) registerWarehouse() error {
+	loc := strings.TrimSuffix(e.cp.WarehouseURI(), "/")
+	return e.cp.Store().Update(func(tx *store.Tx) error {
+		if _, found, err := lf.RegistrationFor(tx, loc); err != nil || found {
+			return err
+		}
+		err := lf.RegisterResource(tx, lf.RegisterInput{ResourceArn: loc, UseServiceLinkedRole: true}, e.now())
+		if lferr.CodeOf(err) == lferr.AlreadyExists {
+			return nil
+		}
+		return err
+	})
 }
 
 // Home is the absolute home directory.
@@ -119,15 +189,6 @@ func (e *Engine) ensureDefaultDatabase(ctx context.Context) error {
 		return nil
 	}
 	return err
-}
-
-// NewSession starts a session. principal "" runs as the lake's data lake
-// administrator (in-process only), so a newcomer can create and load tables.
-func (e *Engine) NewSession(ctx context.Context, principal string) (*Session, error) {
-	if principal != "" {
-		return nil, lferr.New(lferr.Unsupported, "sessions as a principal (--as %s) are not available yet: this build runs as the data lake administrator only", principal)
-	}
-	return &Session{e: e, client: e.cp.ClientFor(e.cp.Admin()), database: "default", admin: true}, nil
 }
 
 func newID() string {

@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"strings"
+	"sync"
 
+	"github.com/sluicedb/sluice/authz"
 	"github.com/sluicedb/sluice/authz/api"
 	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/exec"
@@ -15,9 +17,25 @@ import (
 // Session runs SQL as one principal. It is not safe for concurrent use.
 type Session struct {
 	e        *Engine
-	client   api.Client
 	database string
 	admin    bool
+	role     string // as given to NewSession; "" for the administrator
+
+	mu     sync.Mutex // guards caller and client, which a refresh replaces
+	caller authz.Caller
+	client api.Client
+
+	// cur is the statement being run: its id, the answers and credentials
+	// it holds. Streams (Rows) keep their own reference.
+	cur *query
+}
+
+// currentClient is the contract client of the session's current role
+// session, renewed when it nears expiry.
+func (s *Session) currentClient() api.Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.client
 }
 
 // Database is the session's current database.
@@ -55,6 +73,10 @@ func (s *Session) Query(ctx context.Context, sql string) (*Rows, error) {
 	if strings.TrimSpace(sql) == "" {
 		return nil, lferr.New(lferr.SyntaxError, "empty statement")
 	}
+	if err := s.ensureFresh(ctx); err != nil {
+		return nil, err
+	}
+	s.cur = s.newQuery()
 	stmt, err := s.newPlanner(s.database).Plan(ctx, sql)
 	if err != nil {
 		return nil, err
@@ -74,13 +96,13 @@ func (s *Session) run(ctx context.Context, stmt planner.Statement) (*Rows, error
 		}
 		return valueRows([]plan.Column{{Name: "plan", T: types.StringT}}, out), nil
 	case *planner.Use:
-		if _, err := s.client.GetDatabase(ctx, st.Database); err != nil {
+		if _, err := s.cur.client().GetDatabase(ctx, st.Database); err != nil {
 			return nil, err
 		}
 		s.database = strings.ToLower(st.Database)
 		return messageRows("database changed to " + s.database), nil
 	case *planner.ShowDatabases:
-		dbs, err := s.client.GetDatabases(ctx)
+		dbs, err := s.cur.client().GetDatabases(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -94,7 +116,7 @@ func (s *Session) run(ctx context.Context, stmt planner.Statement) (*Rows, error
 		if db == "" {
 			db = s.database
 		}
-		tables, err := s.client.GetTables(ctx, db)
+		tables, err := s.cur.client().GetTables(ctx, db)
 		if err != nil {
 			return nil, err
 		}
@@ -117,7 +139,7 @@ func (s *Session) describe(ctx context.Context, db, table string) (*Rows, error)
 	if db == "" {
 		db = s.database
 	}
-	md, err := s.client.GetUnfilteredTableMetadata(ctx, &api.GetUnfilteredTableMetadataInput{
+	md, err := s.cur.client().GetUnfilteredTableMetadata(ctx, &api.GetUnfilteredTableMetadataInput{
 		CatalogId: s.e.cp.AccountID(), DatabaseName: db, Name: table,
 		SupportedPermissionTypes: SupportedPermissionTypes,
 	})
@@ -180,8 +202,10 @@ func (s *Session) openQuery(ctx context.Context, n plan.Node, cols []plan.Column
 	return &Rows{Columns: cols, op: op, env: env}, nil
 }
 
+// newEnv is the execution environment of the current statement: its
+// stores come only from the statement's own authorization (queryStorage).
 func (s *Session) newEnv(ctx context.Context) *exec.Env {
-	return &exec.Env{Ctx: ctx, Alloc: s.e.alloc, Storage: directStorage{}}
+	return &exec.Env{Ctx: ctx, Alloc: s.e.alloc, Storage: queryStorage{q: s.cur}}
 }
 
 // NextBatch returns the next batch of an operator-backed result, or nil at
@@ -238,13 +262,24 @@ func (r *Rows) Close() error {
 	return nil
 }
 
-// newPlanner returns a planner for one statement, with a fresh query id.
+// newPlanner returns a planner for the current statement: its calls carry
+// the statement's query id and echo its QueryAuthorizationId.
 func (s *Session) newPlanner(database string) *planner.Planner {
 	return &planner.Planner{
-		Client:                   s.client,
+		Client:                   s.cur.client(),
 		CatalogID:                s.e.cp.AccountID(),
 		Database:                 database,
 		SupportedPermissionTypes: SupportedPermissionTypes,
-		QueryID:                  newID(),
+		QueryID:                  s.cur.id,
+		QueryAuthorizationID:     s.cur.QueryAuthorizationID(),
 	}
+}
+
+// QueryID is the id of the session's last statement (QuerySessionContext
+// QueryId of its integration calls, and of its audit events).
+func (s *Session) QueryID() string {
+	if s.cur == nil {
+		return ""
+	}
+	return s.cur.id
 }
