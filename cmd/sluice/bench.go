@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +26,7 @@ func runBench(ctx context.Context, g *globals, args []string) error {
 	check := fs.Bool("check", false, "cross-check sluice's answers against DuckDB's")
 	dataDir := fs.String("data", "", "where the generated Parquet goes (default HOME/bench-data)")
 	only := fs.String("query", "", "run only this benchmark query (Q-sum, Q1, Q1-region, Q-proj)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the timed sluice runs to this file (go tool pprof)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -95,6 +98,17 @@ func runBench(ctx context.Context, g *globals, args []string) error {
 			fmt.Fprintf(g.stderr, "DuckDB not available, timing sluice alone: %v\n", err)
 			duckRes = nil
 		}
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	prev := runtime.GOMAXPROCS(0)
 	defer runtime.GOMAXPROCS(prev)

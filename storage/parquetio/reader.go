@@ -93,7 +93,7 @@ type Reader struct {
 // NewReader starts a streaming read. The caller must Close the Reader.
 func (f *File) NewReader(ctx context.Context, opts ReadOptions) (_ *Reader, err error) {
 	defer recoverCorrupt(f.name, &err)
-	r := &Reader{ctx: ctx, f: f, cols: opts.Columns, batch: opts.BatchSize}
+	r := &Reader{ctx: ctx, f: f, cols: append([]Column(nil), opts.Columns...), batch: opts.BatchSize}
 	if r.batch <= 0 {
 		r.batch = DefaultBatchSize
 	}
@@ -138,6 +138,13 @@ func (f *File) NewReader(ctx context.Context, opts ReadOptions) (_ *Reader, err 
 			srcType = src.Type
 			if err := checkConvertible(src.Type, c.T); err != nil {
 				return nil, lferr.New(lferr.TypeError, "%s: column %q is stored as %s, which cannot be read as %s", f.name, c.Name, src.Type, c.T)
+			}
+			if outType(c, srcType) == dictString && !f.dictEncoded(leaf, r.rgs) {
+				// Only keep dictionaries the file has: asking arrow-go for
+				// dictionary output of a plain-encoded column makes it build
+				// one by hashing every value (5-10x slower for unique strings).
+				c.Dict = false
+				r.cols[i].Dict = false
 			}
 			if outType(c, srcType) == dictString {
 				r.props.SetReadDict(leaf, true)
@@ -464,4 +471,17 @@ func sortInts(s []int) {
 			s[j], s[j-1] = s[j-1], s[j]
 		}
 	}
+}
+
+// dictEncoded reports whether the column chunks of leaf are dictionary
+// encoded in every row group of rgs.
+func (f *File) dictEncoded(leaf int, rgs []int) bool {
+	md := f.pq.MetaData()
+	for _, rg := range rgs {
+		cc, err := md.RowGroup(rg).ColumnChunk(leaf)
+		if err != nil || !cc.HasDictionaryPage() {
+			return false
+		}
+	}
+	return true
 }
