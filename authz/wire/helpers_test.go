@@ -163,3 +163,5 @@ func must(t testing.TB, err error) {
 }
 
 var _ = bytes.NewReader
+
+func xmlUnmarshal(b []byte, v any) error { return xml.Unmarshal(b, v) }
