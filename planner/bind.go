@@ -146,9 +146,6 @@ type relation struct {
 	node plan.Node
 	cols []colInfo
 	rows float64
-	// partitioned scans whose partitions are listed once the block's
-	// predicates are known
-	scan *plan.Scan
 	bt   *boundTable
 	// qual names the relation in this FROM clause (alias or table);
 	// empty for joins, which are checked when built.
@@ -469,9 +466,6 @@ func (b *builder) scanRelation(bt *boundTable, qual string, aliased bool) relati
 	if !aliased {
 		rel.db = bt.db
 	}
-	if sc.Partitioned {
-		rel.scan = sc
-	}
 	return rel
 }
 
@@ -525,12 +519,77 @@ func (b *builder) view(bt *boundTable, qual string, parent *scope, lvl *level) r
 	return derivedRelation(node, qual, nil)
 }
 
+// resolvePartitions lists the partitions of every partitioned scan in the
+// plan (subquery plans included). It runs after the rewrite rules, so the
+// predicates that reached a scan as PruneFilters, from the query itself or
+// through views and derived tables, narrow the listing.
+func (b *builder) resolvePartitions(n plan.Node) {
+	walkPlan(n, func(x plan.Node) {
+		sc, ok := x.(*plan.Scan)
+		if !ok || !sc.Partitioned || sc.Partitions != nil {
+			return
+		}
+		bt := b.boundFor(sc.Database, sc.Table)
+		if bt == nil {
+			fail(lferr.AssertionFailedf("partitioned scan of %s.%s without metadata", sc.Database, sc.Table))
+		}
+		b.listPartitions(sc, bt, sc.PruneFilters)
+	})
+}
+
+// boundFor finds the metadata bound for a table in this statement.
+func (b *builder) boundFor(db, name string) *boundTable {
+	for _, bt := range b.tables {
+		if bt.db == db && bt.name == name {
+			return bt
+		}
+	}
+	return nil
+}
+
+// walkPlan calls fn for every node of n, including subquery plans.
+func walkPlan(n plan.Node, fn func(plan.Node)) {
+	fn(n)
+	visit := func(e plan.Expr) {
+		plan.Walk(e, func(x plan.Expr) bool {
+			if s, ok := x.(*plan.Subquery); ok {
+				walkPlan(s.Plan, fn)
+			}
+			return true
+		})
+	}
+	switch n := n.(type) {
+	case *plan.Filter:
+		visit(n.Pred)
+	case *plan.Project:
+		for _, e := range n.Exprs {
+			visit(e)
+		}
+	case *plan.Join:
+		visit(n.Extra)
+	case *plan.Sort:
+		for _, k := range n.Keys {
+			visit(k.Expr)
+		}
+	case *plan.Values:
+		for _, r := range n.Rows {
+			for _, e := range r {
+				visit(e)
+			}
+		}
+	}
+	for _, c := range n.Children() {
+		walkPlan(c, fn)
+	}
+}
+
 // listPartitions resolves the partitions of a partitioned scan, asking the
-// control plane with an expression built from the block's predicates on
-// partition keys.
-func (b *builder) listPartitions(r *relation, preds []plan.Expr) {
-	sc := r.scan
+// control plane with an expression built from the scan's predicates on
+// partition keys. An empty listing is recorded as an empty, non-nil
+// slice: the scan then reads nothing.
+func (b *builder) listPartitions(sc *plan.Scan, bt *boundTable, preds []plan.Expr) {
 	expr := partitionExpression(sc, preds)
+	sc.Partitions = []plan.PartitionRef{}
 	token := ""
 	for {
 		out, err := b.p.Client.GetUnfilteredPartitionsMetadata(b.ctx, &api.GetUnfilteredPartitionsMetadataInput{
@@ -555,7 +614,7 @@ func (b *builder) listPartitions(r *relation, preds []plan.Expr) {
 			if up.Partition == nil {
 				continue
 			}
-			sc.Partitions = append(sc.Partitions, b.partitionRef(r.bt, up.Partition))
+			sc.Partitions = append(sc.Partitions, b.partitionRef(bt, up.Partition))
 		}
 		if out.NextToken == "" || out.NextToken == token {
 			break

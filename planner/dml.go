@@ -7,7 +7,6 @@ import (
 
 	"github.com/sluicedb/sluice/authz/api"
 	"github.com/sluicedb/sluice/authz/lferr"
-	"github.com/sluicedb/sluice/planner/opt"
 	"github.com/sluicedb/sluice/planner/plan"
 	"github.com/sluicedb/sluice/planner/types"
 )
@@ -144,7 +143,7 @@ func (b *builder) insert(s *sqlparser.Insert) Statement {
 	default:
 		failf(lferr.Unsupported, "INSERT source not supported: %s", sqlparser.String(s.Rows))
 	}
-	return &Insert{Table: w.bt.table, Source: opt.PruneColumns(opt.PushFilters(opt.Decorrelate(src)))}
+	return &Insert{Table: w.bt.table, Source: b.finish(src)}
 }
 
 // fromBoolTo converts a boolean to a number unless the column is boolean.

@@ -264,7 +264,7 @@ func (b *builder) query(ts sqlparser.TableStatement) *Query {
 
 // planTop plans a top-level query (no enclosing scope).
 func (b *builder) planTop(ts sqlparser.TableStatement) (plan.Node, []plan.Column) {
-	n := opt.PruneColumns(opt.PushFilters(opt.Decorrelate(b.planQuery(ts, nil, &level{}))))
+	n := b.finish(b.planQuery(ts, nil, &level{}))
 	return n, n.Schema()
 }
 
@@ -279,7 +279,7 @@ func (b *builder) compoundStatement(sql string) Statement {
 	if !ok {
 		return nil
 	}
-	n := opt.PruneColumns(opt.PushFilters(opt.Decorrelate(b.compound(parts, tail))))
+	n := b.finish(b.compound(parts, tail))
 	if explain {
 		return &Explain{Plan: n}
 	}
@@ -309,4 +309,12 @@ func nestingDepth(sql string) int {
 		}
 	})
 	return deepest
+}
+
+// finish runs the rewrite rules over a complete plan, lists partitions
+// with the predicates that reached each scan, and prunes columns.
+func (b *builder) finish(n plan.Node) plan.Node {
+	n = opt.PushFilters(opt.Decorrelate(n))
+	b.resolvePartitions(n)
+	return opt.PruneColumns(n)
 }

@@ -144,6 +144,7 @@ func TestPartitionListing(t *testing.T) {
 		{"region = 'EU' OR id = 1", ""},
 		{"upper(region) = 'EU'", ""},
 		{"", ""},
+		{"id > 1 AND region = 'EU' AND day = '2024-01-01'", "region = 'EU' AND day = '2024-01-01'"},
 	}
 	for _, c := range cases {
 		f := testCatalog()
@@ -415,5 +416,22 @@ func TestViewColumnsAuthorized(t *testing.T) {
 	f.answers["default.v2"] = &api.GetUnfilteredTableMetadataOutput{}
 	if _, err := newTestPlanner(f).Plan(context.Background(), "SELECT a FROM v2"); lferr.CodeOf(err) != lferr.AccessDenied {
 		t.Errorf("view without authorized columns: %v", err)
+	}
+}
+
+// TestPartitionListingThroughViews: predicates on a view's partition key
+// reach the scan inside it and narrow the partition listing.
+func TestPartitionListingThroughViews(t *testing.T) {
+	f := testCatalog()
+	f.addView("sales", "ev", "SELECT id, region FROM events WHERE id > 0")
+	for _, sql := range []string{
+		"SELECT id FROM sales.ev WHERE region = 'US'",
+		"SELECT id FROM (SELECT * FROM sales.events) AS d WHERE region = 'US'",
+	} {
+		f.partCalls = nil
+		planQuery(t, f, sql)
+		if len(f.partCalls) != 1 || f.partCalls[0].Expression != "region = 'US'" {
+			t.Errorf("%s: partition calls %+v", sql, f.partCalls)
+		}
 	}
 }

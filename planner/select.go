@@ -81,26 +81,6 @@ func (b *builder) planBlock(from []sqlparser.TableExpr, parent *scope, lvl *leve
 	rows := 1.0
 	for i := range bl.rels {
 		r := &bl.rels[i]
-		if r.scan != nil {
-			var local []plan.Expr
-			for _, c := range conj {
-				u := opt.Use(c)
-				if u.HasSubquery || len(u.Cols) == 0 {
-					continue
-				}
-				inside := true
-				for _, col := range u.Cols {
-					if col < offs[i] || col >= offs[i+1] {
-						inside = false
-						break
-					}
-				}
-				if inside {
-					local = append(local, shift(c, -offs[i]))
-				}
-			}
-			b.listPartitions(r, local)
-		}
 		rels[i] = opt.Rel{Node: r.node, Rows: r.rows}
 		rr := r.rows
 		if rr <= 0 {
