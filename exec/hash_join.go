@@ -51,6 +51,10 @@ type joinOp struct {
 	tail   []int32
 	next   []int32 // per right row: next row with the same key, -1 end
 	nright int32
+	// unique: every key group has exactly one row, so a chain never
+	// continues and next need not be consulted.
+	unique   bool
+	inserted int
 
 	// probe side: the current left batch
 	lb      *Batch
@@ -229,6 +233,7 @@ func (o *joinOp) build() error {
 			o.head = append(o.head, -1)
 			o.tail = append(o.tail, -1)
 		}
+		o.inserted += len(gids)
 		for k, g := range gids {
 			row := pos[k]
 			if o.head[g] < 0 {
@@ -240,6 +245,10 @@ func (o *joinOp) build() error {
 		}
 	}
 	return nil
+}
+
+func (o *joinOp) finishBuild() {
+	o.unique = o.hashed && o.ht.n == o.inserted
 }
 
 func (o *joinOp) rdata0Len() int {
@@ -340,6 +349,9 @@ func (o *joinOp) first(j int) int32 {
 
 func (o *joinOp) after(r int32) int32 {
 	if o.hashed {
+		if o.unique {
+			return -1
+		}
 		return o.next[r]
 	}
 	if r+1 < o.nright {
@@ -382,6 +394,7 @@ func (o *joinOp) Next() (*Batch, error) {
 		if err := o.build(); err != nil {
 			return nil, err
 		}
+		o.finishBuild()
 	}
 	for {
 		if o.lb == nil {

@@ -264,6 +264,26 @@ func (t *hashTable) find(rs []colReader, rows []int32, hashes []uint64, gids []i
 		// Single int64 key: compare the stored key directly, one random
 		// access per probe step instead of two.
 		src, keys, nulls, slots, mask := rs[0].i64, t.keys[0].i64, t.keys[0].nulls, t.slots, t.mask
+		if !t.keys[0].mayNull {
+			for j, i := range rows {
+				v := src[i]
+				p := hashes[j] & mask
+				g := int32(-1)
+				for {
+					s := slots[p]
+					if s == 0 {
+						break
+					}
+					if keys[s-1] == v {
+						g = s - 1
+						break
+					}
+					p = (p + 1) & mask
+				}
+				gids[j] = g
+			}
+			return
+		}
 		for j, i := range rows {
 			v := src[i]
 			p := hashes[j] & mask
