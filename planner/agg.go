@@ -94,6 +94,9 @@ func (b *builder) aggregate(s *scope, e sqlparser.Expr) plan.Expr {
 		}
 		return b.expr(in, x)
 	}
+	if hasOver(e) {
+		failf(lferr.Unsupported, "window functions are not supported: %s", sqlparser.String(e))
+	}
 	var call plan.AggCall
 	switch e := e.(type) {
 	case *sqlparser.CountStar:
@@ -165,4 +168,23 @@ func avgType(t types.T) types.T {
 		return types.DecimalT(maxDecimalPrecision, clampScale(int(t.Scale)+4))
 	}
 	return types.Float64T
+}
+
+// hasOver reports an aggregate used as a window function (OVER ...).
+func hasOver(e sqlparser.Expr) bool {
+	switch e := e.(type) {
+	case *sqlparser.CountStar:
+		return e.OverClause != nil
+	case *sqlparser.Count:
+		return e.OverClause != nil
+	case *sqlparser.Sum:
+		return e.OverClause != nil
+	case *sqlparser.Avg:
+		return e.OverClause != nil
+	case *sqlparser.Min:
+		return e.OverClause != nil
+	case *sqlparser.Max:
+		return e.OverClause != nil
+	}
+	return false
 }
