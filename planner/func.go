@@ -91,6 +91,9 @@ func (b *builder) function(s *scope, e *sqlparser.FuncExpr) plan.Expr {
 			xs[i] = castTo(xs[i], t)
 		}
 		return fn(name, t, xs...)
+	case "isnull":
+		nargs(1)
+		return fn("is_null", types.BoolT, args()[0])
 	case "nullif":
 		nargs(2)
 		xs := args()
