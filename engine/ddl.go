@@ -181,13 +181,21 @@ func (s *Session) createTable(ctx context.Context, st *planner.CreateTable) (*Ro
 	if err != nil {
 		return nil, err
 	}
-	if existing, err := s.cur.client().GetTable(ctx, dbName, st.Name); err == nil && existing != nil {
+	exists := func() (*Rows, error) {
 		if st.IfNotExists {
 			return messageRows(fmt.Sprintf("table %s.%s already exists", dbName, strings.ToLower(st.Name))), nil
 		}
 		return nil, lferr.New(lferr.AlreadyExists, "Table %s already exists in database %s", strings.ToLower(st.Name), dbName)
-	} else if err != nil && lferr.CodeOf(err) != lferr.EntityNotFound {
-		return nil, err
+	}
+	// A role session is told the same for a table it may not see as for a
+	// missing one, so only the administrator checks first; for a
+	// principal, CreateTable itself answers AlreadyExists or refuses.
+	if s.admin {
+		if existing, err := s.cur.client().GetTable(ctx, dbName, st.Name); err == nil && existing != nil {
+			return exists()
+		} else if err != nil && lferr.CodeOf(err) != lferr.EntityNotFound {
+			return nil, err
+		}
 	}
 	loc := st.Location
 	if loc == "" {
@@ -244,6 +252,9 @@ func (s *Session) createTable(ctx context.Context, st *planner.CreateTable) (*Ro
 		}
 	}
 	if err := s.cur.client().CreateTable(ctx, dbName, in); err != nil {
+		if lferr.CodeOf(err) == lferr.AlreadyExists {
+			return exists()
+		}
 		return nil, err
 	}
 	if len(partitions) > 0 {
@@ -316,7 +327,9 @@ func (s *Session) createView(ctx context.Context, st *planner.CreateView) (*Rows
 			return nil, lferr.New(lferr.InvalidInput, "%s.%s is a table, not a view", dbName, strings.ToLower(st.Name))
 		}
 		err = s.cur.client().UpdateTable(ctx, dbName, in)
-	case lferr.CodeOf(err) == lferr.EntityNotFound:
+	case lferr.CodeOf(err) == lferr.EntityNotFound, !s.admin && lferr.CodeOf(err) == lferr.AccessDenied:
+		// (a role session cannot tell a missing table from a hidden one;
+		// CreateTable decides)
 		err = s.cur.client().CreateTable(ctx, dbName, in)
 	}
 	if err != nil {

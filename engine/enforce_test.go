@@ -1,0 +1,343 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluicedb/sluice/authz/api"
+	"github.com/sluicedb/sluice/authz/audit"
+	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/engine"
+)
+
+// shop is a lake with sales.orders (id, customer, amount, card) and
+// sales.returns, loaded by the administrator, and the analyst role.
+func shop(t *testing.T, opts ...func(*engine.Options)) *lake {
+	l := newLake(t, opts...)
+	l.exec("CREATE DATABASE sales",
+		"CREATE TABLE sales.orders (id BIGINT, customer VARCHAR(20), amount DOUBLE, card VARCHAR(20))",
+		"INSERT INTO sales.orders VALUES (1, 'ann', 10, '4111'), (2, 'bob', 20, '4222'), (3, 'cy', 30, '4333')",
+		"CREATE TABLE sales.returns (id BIGINT, reason VARCHAR(20))",
+		"INSERT INTO sales.returns VALUES (2, 'broken')")
+	l.role("analyst")
+	return l
+}
+
+func TestSessionAsPrincipalTableByTable(t *testing.T) {
+	l := shop(t)
+	l.grant("analyst", tableRes("sales", "orders"), "SELECT")
+	s := l.as("analyst")
+	if !strings.Contains(s.Principal(), ":assumed-role/analyst/") {
+		t.Errorf("principal %q is not the analyst's role session", s.Principal())
+	}
+	if got := rowsText(mustExec(t, s, "SELECT id, customer FROM sales.orders ORDER BY id").Rows); got != "1,ann;2,bob;3,cy" {
+		t.Errorf("granted table: %s", got)
+	}
+	// A table without a grant and a table that does not exist are refused
+	// alike: a principal cannot learn which tables exist.
+	e1 := execErr(s, "SELECT * FROM sales.returns")
+	e2 := execErr(s, "SELECT * FROM sales.nothere")
+	wantCode(t, "ungranted table", e1, lferr.AccessDenied, "sales.returns")
+	if e1 == nil || e2 == nil || strings.ReplaceAll(e1.Error(), "returns", "X") != strings.ReplaceAll(e2.Error(), "nothere", "X") {
+		t.Errorf("ungranted and missing tables differ: %v / %v", e1, e2)
+	}
+	// A join reaching the ungranted table fails as a whole.
+	wantCode(t, "join", execErr(s, "SELECT o.id FROM sales.orders o JOIN sales.returns r ON o.id = r.id"), lferr.AccessDenied)
+	// The administrator session is unchanged.
+	if got := rowsText(mustExec(t, l.admin, "SELECT count(*) FROM sales.returns").Rows); got != "1" {
+		t.Errorf("admin: %s", got)
+	}
+}
+
+func TestRule8_UnauthorizedColumnsDoNotExist(t *testing.T) {
+	l := shop(t)
+	l.grant("analyst", columnsRes("sales", "orders", "id", "customer", "amount"), "SELECT")
+	s := l.as("analyst")
+	res := mustExec(t, s, "SELECT * FROM sales.orders ORDER BY id")
+	var names []string
+	for _, c := range res.Columns {
+		names = append(names, c.Name)
+	}
+	if strings.Join(names, ",") != "id,customer,amount" || rowsText(res.Rows) != "1,ann,10;2,bob,20;3,cy,30" {
+		t.Errorf("SELECT * = %v %s", names, rowsText(res.Rows))
+	}
+	if got := rowsText(mustExec(t, s, "DESCRIBE sales.orders").Rows); strings.Contains(got, "card") {
+		t.Errorf("DESCRIBE shows the unauthorized column: %s", got)
+	}
+	for _, q := range []string{"SELECT card FROM sales.orders", "SELECT id FROM sales.orders WHERE card = '4111'",
+		"SELECT count(*) FROM sales.orders GROUP BY card", "SELECT orders.card FROM sales.orders"} {
+		e1 := execErr(s, q)
+		e2 := execErr(s, strings.ReplaceAll(q, "card", "nosuch"))
+		wantCode(t, q, e1, lferr.UnknownColumn)
+		if e1 == nil || e2 == nil || strings.ReplaceAll(e1.Error(), "card", "X") != strings.ReplaceAll(e2.Error(), "nosuch", "X") {
+			t.Errorf("%s: unauthorized and missing columns differ: %v / %v", q, e1, e2)
+		}
+	}
+	// EXPLAIN does not name it either.
+	if got := rowsText(mustExec(t, s, "EXPLAIN SELECT * FROM sales.orders").Rows); strings.Contains(got, "card") {
+		t.Errorf("EXPLAIN shows the unauthorized column: %s", got)
+	}
+}
+
+func TestRule4_DescribeOnlyFailsTheQuery(t *testing.T) {
+	l := shop(t)
+	l.grant("analyst", tableRes("sales", "orders"), "DESCRIBE")
+	s := l.as("analyst")
+	for _, q := range []string{"SELECT * FROM sales.orders", "SELECT count(*) FROM sales.orders", "SELECT 1 FROM sales.orders"} {
+		wantCode(t, q, execErr(s, q), lferr.AccessDenied, "sales.orders")
+	}
+	// DESCRIBE itself answers, with no column to show.
+	if got := rowsText(mustExec(t, s, "DESCRIBE sales.orders").Rows); got != "" {
+		t.Errorf("DESCRIBE-only DESCRIBE shows %q", got)
+	}
+}
+
+func TestRule12_WritesNeedTheWholeTable(t *testing.T) {
+	l := shop(t)
+	l.role("clerk")
+	l.grant("analyst", tableRes("sales", "orders"), "SELECT", "INSERT")
+	// LF refuses a named INSERT beside a partial SELECT; tags produce the
+	// combination: a tag grant on the table, and the card column tagged
+	// away from it (the nearest assignment wins, rule 3).
+	l.createTag("area", "shop", "pci")
+	l.assign("sales", "orders", "area", "shop")
+	l.assign("sales", "orders", "area", "pci", "card")
+	l.grant("clerk", tagPolicy("TABLE", "area", "shop"), "SELECT", "INSERT", "DELETE")
+	a, c := l.as("analyst"), l.as("clerk")
+
+	mustExec(t, a, "INSERT INTO sales.orders VALUES (4, 'dee', 40, '4444')")
+	if got := rowsText(mustExec(t, l.admin, "SELECT count(*) FROM sales.orders").Rows); got != "4" {
+		t.Errorf("after the analyst's INSERT: %s rows", got)
+	}
+	cases := []struct {
+		who  *engine.Session
+		name string
+		sql  string
+		msg  string
+	}{
+		{a, "DELETE without DELETE", "DELETE FROM sales.orders WHERE id = 4", "DELETE"},
+		{a, "UPDATE without DELETE", "UPDATE sales.orders SET amount = 0 WHERE id = 4", "DELETE"},
+		{c, "INSERT with a column restriction", "INSERT INTO sales.orders (id, customer, amount) VALUES (5, 'eve', 50)", "sales.orders"},
+		{c, "DELETE with a column restriction", "DELETE FROM sales.orders WHERE id = 1", "sales.orders"},
+		{a, "INSERT into a table without INSERT", "INSERT INTO sales.returns VALUES (9, 'x')", "sales.returns"},
+		{a, "CREATE TABLE without CREATE_TABLE", "CREATE TABLE sales.mine (a BIGINT)", ""},
+		{a, "DROP TABLE without DROP", "DROP TABLE sales.orders", ""},
+		{a, "CREATE VIEW without CREATE_TABLE", "CREATE VIEW sales.v AS SELECT id FROM sales.orders", ""},
+	}
+	for _, cs := range cases {
+		wantCode(t, cs.name, execErr(cs.who, cs.sql), lferr.AccessDenied, cs.msg)
+	}
+	if got := rowsText(mustExec(t, l.admin, "SELECT id, amount FROM sales.orders ORDER BY id").Rows); got != "1,10;2,20;3,30;4,40" {
+		t.Errorf("refused writes changed the table: %s", got)
+	}
+	wantCode(t, "table refused to CREATE TABLE stays absent", execErr(l.admin, "SELECT * FROM sales.mine"), lferr.UnknownTable)
+
+	// With DELETE too, and the whole table, DELETE and UPDATE work.
+	l.grant("analyst", tableRes("sales", "orders"), "DELETE")
+	mustExec(t, a, "UPDATE sales.orders SET amount = 41 WHERE id = 4")
+	mustExec(t, a, "DELETE FROM sales.orders WHERE id = 1")
+	if got := rowsText(mustExec(t, a, "SELECT id, amount FROM sales.orders ORDER BY id").Rows); got != "2,20;3,30;4,41" {
+		t.Errorf("after the analyst's UPDATE and DELETE: %s", got)
+	}
+	// CREATE_TABLE on the database: CREATE TABLE, CTAS, and the creator
+	// may write and drop what it created.
+	l.grant("analyst", dbRes("sales"), "CREATE_TABLE")
+	mustExec(t, a, "CREATE TABLE sales.mine AS SELECT id, customer FROM sales.orders WHERE id > 2")
+	mustExec(t, a, "INSERT INTO sales.mine VALUES (9, 'zed')")
+	if got := rowsText(mustExec(t, a, "SELECT id FROM sales.mine ORDER BY id").Rows); got != "3;4;9" {
+		t.Errorf("the analyst's own table: %s", got)
+	}
+	mustExec(t, a, "DROP TABLE sales.mine")
+}
+
+func TestCatalogCallsAreEnforcedForRoleSessions(t *testing.T) {
+	l := shop(t)
+	l.exec("CREATE DATABASE hr")
+	l.grant("analyst", dbRes("sales"), "CREATE_TABLE")
+	s := l.as("analyst")
+	mustExec(t, s, "CREATE TABLE sales.scratch (a BIGINT)")
+	wantCode(t, "CREATE TABLE in hr", execErr(s, "CREATE TABLE hr.scratch (a BIGINT)"), lferr.AccessDenied)
+	wantCode(t, "CREATE DATABASE", execErr(s, "CREATE DATABASE mine"), lferr.AccessDenied)
+	wantCode(t, "DROP DATABASE", execErr(s, "DROP DATABASE hr"), lferr.AccessDenied)
+	// Listings show only what the principal may see.
+	if got := rowsText(mustExec(t, s, "SHOW TABLES FROM sales").Rows); got != "scratch" {
+		t.Errorf("SHOW TABLES = %q", got)
+	}
+	// A principal cannot point a table's inference at files it has no
+	// credentials for.
+	wantCode(t, "inferring an external table", execErr(s, "CREATE EXTERNAL TABLE sales.peek STORED AS PARQUET LOCATION 'file:///etc/'"), lferr.AccessDenied)
+}
+
+func TestSessionErrorsNameTheProblem(t *testing.T) {
+	l := shop(t)
+	l.grant("analyst", tableRes("sales", "orders"), "SELECT")
+	_, err := l.eng.NewSession(context.Background(), "nobody")
+	wantCode(t, "unknown role", err, lferr.STSAccessDenied, "nobody", "trust policy")
+	_, err = l.eng.NewSession(context.Background(), "bad/name")
+	wantCode(t, "malformed role", err, lferr.InvalidInput)
+
+	settings := []struct {
+		name string
+		mod  func(*api.DataLakeSettings)
+		hint string
+	}{
+		{"filtering off", func(s *api.DataLakeSettings) { s.AllowExternalDataFiltering = false }, "AllowExternalDataFiltering"},
+		{"account not listed", func(s *api.DataLakeSettings) {
+			s.ExternalDataFilteringAllowList = []api.DataLakePrincipal{{DataLakePrincipalIdentifier: "444455556666"}}
+		}, "ExternalDataFilteringAllowList"},
+		{"tag value not listed", func(s *api.DataLakeSettings) { s.AuthorizedSessionTagValueList = []string{"other"} }, `add "sluice" to AuthorizedSessionTagValueList`},
+	}
+	for _, c := range settings {
+		l.settings(c.mod)
+		wantCode(t, c.name, execErr(l.as("analyst"), "SELECT id FROM sales.orders"), lferr.AccessDenied, "hint", c.hint)
+	}
+	l.settings(func(*api.DataLakeSettings) {})
+	mustExec(t, l.as("analyst"), "SELECT id FROM sales.orders")
+}
+
+func TestSessionIsRenewedBeforeItExpires(t *testing.T) {
+	l := shop(t)
+	l.grant("analyst", tableRes("sales", "orders"), "SELECT")
+	s := l.as("analyst")
+	mustExec(t, s, "SELECT id FROM sales.orders")
+	// Role chaining caps the session at one hour; a shell lives longer.
+	for i := 0; i < 4; i++ {
+		l.clock.Advance(50 * time.Minute)
+		if got := rowsText(mustExec(t, s, "SELECT count(*) FROM sales.orders").Rows); got != "3" {
+			t.Fatalf("after %d×50 min: %s", i+1, got)
+		}
+	}
+}
+
+func TestAuditEventsCarryQueryIDAndAuthorizationID(t *testing.T) {
+	l := shop(t)
+	l.grant("analyst", tableRes("sales", "orders"), "SELECT")
+	l.grant("analyst", tableRes("sales", "returns"), "SELECT")
+	s := l.as("analyst")
+	mustExec(t, s, "SELECT o.id, r.reason FROM sales.orders o JOIN sales.returns r ON o.id = r.id")
+	qid := s.QueryID()
+	evs, err := audit.Read(l.eng.Home(), audit.Filter{QueryId: qid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	qaid := ""
+	for _, e := range evs {
+		count[e.EventName]++
+		if e.QueryAuthorizationId == "" || (qaid != "" && e.QueryAuthorizationId != qaid) {
+			t.Errorf("event %s has QueryAuthorizationId %q, want one id for the query (%q)", e.EventName, e.QueryAuthorizationId, qaid)
+		}
+		qaid = e.QueryAuthorizationId
+		if !strings.Contains(e.Principal, "assumed-role/analyst/") || e.Decision != audit.Allow {
+			t.Errorf("event %s: principal %s decision %s", e.EventName, e.Principal, e.Decision)
+		}
+	}
+	if count["GetUnfilteredTableMetadata"] != 2 || count["GetDataAccess"] != 2 {
+		t.Errorf("query %s events: %v, want 2 metadata calls and 2 credential vends", qid, count)
+	}
+	// A refused query is audited too, with its own id.
+	_ = execErr(s, "SELECT * FROM sales.nothere")
+	evs, _ = audit.Read(l.eng.Home(), audit.Filter{QueryId: s.QueryID(), Decision: audit.Deny})
+	if len(evs) != 1 || evs[0].QueryId == qid {
+		t.Errorf("refusal events: %+v", evs)
+	}
+}
+
+func TestRule11_CredentialsAreRefreshedDuringLongScans(t *testing.T) {
+	l := shop(t, func(o *engine.Options) { o.CredentialSeconds = 900 })
+	l.exec("INSERT INTO sales.orders VALUES (4, 'dee', 40, '4444')", "INSERT INTO sales.orders VALUES (5, 'eve', 50, '4555')")
+	l.grant("analyst", tableRes("sales", "orders"), "SELECT")
+	s := l.as("analyst")
+	ctx := context.Background()
+	rows, err := s.Query(ctx, "SELECT id FROM sales.orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for {
+		b, err := rows.NextBatch()
+		if err != nil {
+			t.Fatalf("batch %d: %v", n, err)
+		}
+		if b == nil {
+			break
+		}
+		n++
+		// Each file is one batch here; time passes between them, past
+		// the first credentials' 15 minutes in total.
+		l.clock.Advance(11 * time.Minute)
+	}
+	if n < 3 {
+		t.Fatalf("the scan read %d batches; the test needs one per file", n)
+	}
+	evs, err := audit.Read(l.eng.Home(), audit.Filter{QueryId: s.QueryID(), EventName: "GetDataAccess"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) < 2 {
+		t.Fatalf("credentials vended %d times during a scan longer than their lifetime", len(evs))
+	}
+	for _, e := range evs {
+		if e.DurationSeconds != 900 || e.Scope != "READ" {
+			t.Errorf("vend: %d s, scope %s", e.DurationSeconds, e.Scope)
+		}
+	}
+	// A revoked grant stops the next refresh: the scan fails rather than
+	// reading on with what it had.
+	rows2, err := s.Query(ctx, "SELECT id FROM sales.orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows2.Close()
+	if _, err := rows2.NextBatch(); err != nil {
+		t.Fatal(err)
+	}
+	l.update(revokeAll(l, "analyst", tableRes("sales", "orders")))
+	l.clock.Advance(12 * time.Minute)
+	var scanErr error
+	for {
+		b, err := rows2.NextBatch()
+		if err != nil {
+			scanErr = err
+			break
+		}
+		if b == nil {
+			break
+		}
+	}
+	wantCode(t, "scan after the grant was revoked", scanErr, lferr.AccessDenied)
+}
+
+func TestUnregisteredLocationsNeedUnrestrictedAccess(t *testing.T) {
+	l := shop(t)
+	// An external table outside the (registered) warehouse: LF vends no
+	// credentials, the engine reads with the caller's own access.
+	dir := filepath.Join(t.TempDir(), "ext")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l.exec(fmt.Sprintf("CREATE EXTERNAL TABLE sales.ext (id BIGINT, reason VARCHAR(20)) STORED AS PARQUET LOCATION 'file://%s'", filepath.ToSlash(dir)))
+	src := filepath.Join(l.eng.Home(), "warehouse", "sales.db", "returns")
+	files, _ := filepath.Glob(filepath.Join(src, "*.parquet"))
+	if len(files) != 1 {
+		t.Fatalf("files of returns: %v", files)
+	}
+	data, _ := os.ReadFile(files[0])
+	if err := os.WriteFile(filepath.Join(dir, "part-0.parquet"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l.role("clerk")
+	l.grant("analyst", tableRes("sales", "ext"), "SELECT")
+	l.grant("clerk", columnsRes("sales", "ext", "id"), "SELECT")
+	if got := rowsText(mustExec(t, l.as("analyst"), "SELECT id FROM sales.ext").Rows); got != "2" {
+		t.Errorf("unrestricted read of an unregistered location: %s", got)
+	}
+	wantCode(t, "restricted read of an unregistered location", execErr(l.as("clerk"), "SELECT id FROM sales.ext"),
+		lferr.AccessDenied, "not registered with Lake Formation")
+}
