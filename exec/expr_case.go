@@ -21,6 +21,11 @@ type picker struct {
 	out  *evec
 	pick []int16
 	srcs []*evec
+	// String results whose every branch is the same dictionary column (or
+	// NULL) stay dictionary-encoded: a cell guard CASE WHEN f THEN col END
+	// then costs no decoding, and later predicates still run per entry.
+	dictSrc *evec
+	allDict bool
 }
 
 func (p *picker) begin(out *evec, k pkind, cnt int) {
@@ -42,6 +47,7 @@ func (p *picker) begin(out *evec, k pkind, cnt int) {
 		}
 		p.pick = p.pick[:cnt]
 		p.srcs = p.srcs[:0]
+		p.dictSrc, p.allDict = nil, true
 	}
 }
 
@@ -90,6 +96,14 @@ func (p *picker) place(src *evec, rows []int32) {
 			}
 		}
 	case pStr:
+		switch {
+		case src.k == pDict && p.dictSrc == nil:
+			p.dictSrc = src
+		case src.k == pDict && p.dictSrc.dictID == src.dictID:
+		case src.c && src.isNull(0):
+		default:
+			p.allDict = false
+		}
 		idx := int16(len(p.srcs))
 		p.srcs = append(p.srcs, src)
 		for _, i := range rows {
@@ -110,6 +124,10 @@ func (p *picker) setNull(rows []int32) {
 // finish builds string results; rows lists every live row in order.
 func (p *picker) finish(rows []int32, cnt int) error {
 	if p.k != pStr {
+		return nil
+	}
+	if p.allDict && p.dictSrc != nil && p.dictSrc.dictID.n > 0 {
+		p.finishDict(rows, cnt)
 		return nil
 	}
 	var sb strBuilder
@@ -526,4 +544,29 @@ func splitTrue(cv *evec, rows, taken, rest []int32) ([]int32, []int32) {
 		}
 	}
 	return taken[:nt], rest[:nr]
+}
+
+// finishDict assembles a dictionary-encoded result: codes of the chosen
+// rows, index 0 and NULL for dead and NULL rows (so every code is valid).
+func (p *picker) finishDict(rows []int32, cnt int) {
+	out := p.out
+	out.k, out.c = pDict, false
+	out.ownCodes = eGrowI32(out.ownCodes, cnt)
+	codes := out.ownCodes
+	out.codes = codes
+	out.dict, out.dictID = p.dictSrc.dict, p.dictSrc.dictID
+	k := 0
+	for j := 0; j < cnt; j++ {
+		if k < len(rows) && int(rows[k]) == j {
+			k++
+			if !out.nulls[j] && p.pick[j] >= 0 {
+				if src := p.srcs[p.pick[j]]; src.k == pDict {
+					codes[j] = src.codes[j]
+					continue
+				}
+			}
+		}
+		codes[j] = 0
+		out.nulls[j] = true
+	}
 }

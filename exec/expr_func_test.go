@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/planner/plan"
@@ -606,5 +607,46 @@ func TestConstantFolding(t *testing.T) {
 		if isConst != tc.folded {
 			t.Errorf("%s: folded = %v, want %v", tc.e, isConst, tc.folded)
 		}
+	}
+}
+
+// TestCellGuardKeepsDictionary: CASE WHEN guard THEN col END over a
+// dictionary column yields a dictionary array over the same dictionary,
+// with NULL where the guard fails and valid indices everywhere.
+func TestCellGuardKeepsDictionary(t *testing.T) {
+	mem := checkedMem(t)
+	strs := []types.Value{vS("alice"), vS("bob"), nullOf(tS), vS("alice"), vS("carol")}
+	ks := []types.Value{vI(1), vI(0), vI(1), vI(1), nullOf(tI)}
+	cols := []arrow.Array{buildArray(t, mem, tS, strs, true), buildArray(t, mem, tI, ks, false)}
+	defer cols[0].Release()
+	defer cols[1].Release()
+	guard := &plan.Case{Whens: []plan.When{{Cond: fn("=", tB, col(1, tI), lit(vI(1), tI)), Then: col(0, tS)}}, T: tS}
+	ev, err := CompileExpr(guard, &Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sel := range [][]int32{nil, {0, 3, 4}} {
+		out, err := ev.Eval(&Batch{Cols: cols, N: len(strs), Sel: sel})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, ok := out.(*array.Dictionary)
+		if !ok {
+			t.Fatalf("cell guard result is %T, want a dictionary array", out)
+		}
+		if err := array.ValidateFull(d); err != nil {
+			t.Fatalf("invalid dictionary result: %v", err)
+		}
+		live := sel
+		if live == nil {
+			live = []int32{0, 1, 2, 3, 4}
+		}
+		for _, i := range live {
+			want, _ := EvalRow(guard, []types.Value{strs[i], ks[i]}, nil)
+			if got := readArray(t, out, int(i), tS); !sameValue(got, want) {
+				t.Errorf("row %d: got %v, want %v", i, got, want)
+			}
+		}
+		out.Release()
 	}
 }

@@ -65,8 +65,9 @@ type evec struct {
 	dictID dictIdentity
 	// ownI/ownF are storage owned by this vector for loads that must
 	// convert; i/f may instead alias Arrow buffers, which are read-only.
-	ownI []int64
-	ownF []float64
+	ownI     []int64
+	ownF     []float64
+	ownCodes []int32
 }
 
 // dictIdentity is the identity of an Arrow dictionary: the Go object plus
@@ -514,6 +515,9 @@ func toArrow(v *evec, n int, t types.T, sel []int32) (arrow.Array, error) {
 		return array.NewNull(n), nil
 	}
 	if v.k == pDict {
+		if t.Kind == types.String && v.dictID.arr != nil && v.dictID.n > 0 {
+			return dictToArrow(v, n)
+		}
 		var tmp evec
 		if err := decodeDict(v, &tmp, n, sel); err != nil {
 			return nil, err
@@ -657,4 +661,35 @@ func unsafeBytes(s string) []byte {
 		return nil
 	}
 	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// dictToArrow keeps a dictionary-encoded result encoded: fresh Int32
+// indices over the input's dictionary (retained by the result). NULL rows
+// get index 0 so every index is in range (the dictionary is not empty).
+// Caller must Release.
+func dictToArrow(v *evec, n int) (arrow.Array, error) {
+	codes := make([]int32, n)
+	copy(codes, v.codes[:n])
+	var nullBuf *memory.Buffer
+	nullN := 0
+	if v.nulls != nil {
+		bits := make([]byte, bitutil.BytesForBits(int64(n)))
+		for i, isNull := range v.nulls[:n] {
+			if isNull {
+				nullN++
+				codes[i] = 0
+			} else {
+				bitutil.SetBit(bits, i)
+			}
+		}
+		if nullN > 0 {
+			nullBuf = memory.NewBufferBytes(bits)
+		}
+	}
+	idx := array.NewData(arrow.PrimitiveTypes.Int32, n, []*memory.Buffer{nullBuf, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(codes))}, nil, nullN, 0)
+	defer idx.Release()
+	indices := array.MakeFromData(idx)
+	defer indices.Release()
+	typ := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	return array.NewDictionaryArray(typ, indices, v.dictID.arr), nil
 }
