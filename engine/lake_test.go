@@ -19,6 +19,8 @@ import (
 
 const acct = "111122223333"
 
+var bg = context.Background()
+
 // clock is a settable clock shared by the control plane and the engine.
 type clock struct {
 	mu sync.Mutex
