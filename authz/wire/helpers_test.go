@@ -61,10 +61,12 @@ type env struct {
 	home  string
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvOpts(t, authz.Options{NoSync: true}) }
+
+func newEnvOpts(t testing.TB, opts authz.Options) *env {
 	t.Helper()
 	e := &env{clock: &clock{}, home: t.TempDir()}
-	cp, err := authz.Open(e.home, authz.Options{NoSync: true})
+	cp, err := authz.Open(e.home, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
