@@ -9,6 +9,7 @@ import (
 
 	"github.com/sluicedb/sluice/authz/api"
 	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/authz/mask"
 	"github.com/sluicedb/sluice/planner/plan"
 	"github.com/sluicedb/sluice/planner/types"
 )
@@ -25,6 +26,8 @@ type boundTable struct {
 	// viewAuth, for a view stored with columns, is the set of its
 	// authorized columns (lower case); nil means all.
 	viewAuth map[string]bool
+	// secure is the table's row, cell and mask policy; nil when none.
+	secure *securePlan
 }
 
 // maxViewDepth bounds view expansion (a view over a view over ...).
@@ -64,14 +67,14 @@ func (b *builder) lookupTable(db, name string, perms []string) *boundTable {
 	if b.p.QueryAuthorizationID == "" && out.QueryAuthorizationId != "" {
 		b.p.QueryAuthorizationID = out.QueryAuthorizationId
 	}
-	bt := bindMetadata(db, name, out)
+	bt := bindMetadata(db, name, out, b.p.Principal)
 	b.tables[key] = bt
 	return bt
 }
 
 // bindMetadata derives the caller's view of a table from the integration
 // response, failing closed on anything the planner cannot enforce yet.
-func bindMetadata(db, name string, out *api.GetUnfilteredTableMetadataOutput) *boundTable {
+func bindMetadata(db, name string, out *api.GetUnfilteredTableMetadataOutput, principal mask.Principal) *boundTable {
 	t := out.Table
 	full := db + "." + name
 	bt := &boundTable{db: db, name: name, table: t, isView: strings.EqualFold(t.TableType, api.VirtualView), partKeys: t.PartitionKeys}
@@ -84,31 +87,12 @@ func bindMetadata(db, name string, out *api.GetUnfilteredTableMetadataOutput) *b
 	if len(out.AuthorizedColumns) == 0 {
 		failf(lferr.AccessDenied, "insufficient Lake Formation permission(s) on %s: no authorized columns", full)
 	}
-	if out.RowFilter != "" && !isTrueFilter(out.RowFilter) {
-		failf(lferr.Unsupported, "policy enforcement is not implemented yet for table %s (row filter)", full)
-	}
-	if len(out.ColumnMasks) > 0 {
-		failf(lferr.Unsupported, "policy enforcement is not implemented yet for table %s (column masks)", full)
-	}
 	auth := map[string]bool{}
 	for _, c := range out.AuthorizedColumns {
 		auth[strings.ToLower(c)] = true
 	}
-	if len(out.CellFilters) > 0 {
-		// Rule 6: one entry per authorized column. Entries that are all
-		// TRUE mean no restriction; anything else needs the secure scan.
-		covered := map[string]bool{}
-		for _, cf := range out.CellFilters {
-			if !isTrueFilter(cf.RowFilterExpression) {
-				failf(lferr.Unsupported, "policy enforcement is not implemented yet for table %s (cell filters)", full)
-			}
-			covered[strings.ToLower(cf.ColumnName)] = true
-		}
-		for c := range auth {
-			if !covered[c] {
-				failf(lferr.AccessDenied, "cell filters of %s do not cover authorized column %s", full, c)
-			}
-		}
+	if bt.isView && hasPolicy(out) {
+		failf(lferr.Unsupported, "view %s is under a row, cell or mask policy, which this engine cannot enforce on a view; the query fails", full)
 	}
 	if bt.isView {
 		// the view's authorized columns restrict what it shows (rule 8)
@@ -136,6 +120,12 @@ func bindMetadata(db, name string, out *api.GetUnfilteredTableMetadataOutput) *b
 	if len(bt.cols) == 0 {
 		failf(lferr.AccessDenied, "insufficient Lake Formation permission(s) on %s: no authorized columns", full)
 	}
+	// Rows, cells and masks: the secure scan (secure.go, rules 6–10).
+	sp, err := planSecure(full, t, bt.cols, out, principal)
+	if err != nil {
+		fail(err)
+	}
+	bt.secure = sp
 	return bt
 }
 
@@ -454,6 +444,9 @@ func (b *builder) scanRelation(bt *boundTable, qual string, aliased bool) relati
 		Location:    loc,
 		Columns:     append([]plan.ScanColumn(nil), bt.cols...),
 		Partitioned: len(bt.table.PartitionKeys) > 0,
+	}
+	if bt.secure != nil {
+		bt.secure.scan(sc)
 	}
 	cols := make([]colInfo, len(bt.cols))
 	for i, c := range bt.cols {

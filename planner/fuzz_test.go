@@ -8,7 +8,8 @@ import (
 )
 
 // FuzzPlan plans arbitrary SQL against the fake catalog: it must never
-// panic and every failure must be a typed, non-internal error.
+// panic, every failure must be a typed, non-internal error, and every
+// plan must pass the invariant checker.
 func FuzzPlan(f *testing.F) {
 	seeds := []string{
 		"SELECT a, b FROM t1 WHERE a > 5 ORDER BY b DESC LIMIT 3",
@@ -26,9 +27,15 @@ func FuzzPlan(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, sql string) {
-		_, err := newTestPlanner(testCatalog()).Plan(context.Background(), sql)
+		st, err := newTestPlanner(testCatalog()).Plan(context.Background(), sql)
 		if err != nil && (lferr.CodeOf(err) == "" || lferr.CodeOf(err) == lferr.InternalService) {
 			t.Fatalf("%q: %v", sql, err)
+		}
+		if err == nil {
+			// every plan the planner hands out must be well formed
+			if perr := checkStatement(st); perr != nil {
+				t.Fatalf("%q: invalid plan: %v", sql, perr)
+			}
 		}
 		for _, s := range SplitStatements(sql) {
 			_ = rewriteAggAll(s)

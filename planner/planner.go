@@ -10,6 +10,7 @@ import (
 
 	"github.com/sluicedb/sluice/authz/api"
 	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/authz/mask"
 	"github.com/sluicedb/sluice/planner/opt"
 	"github.com/sluicedb/sluice/planner/plan"
 )
@@ -30,6 +31,9 @@ type Planner struct {
 	// QueryAuthorizationID is the id the control plane returned on the
 	// first authorization call of this query; later calls echo it.
 	QueryAuthorizationID string
+	// Principal is who the session runs as (ARN, account, session tags):
+	// column masks are specialized for it (secure.go). The engine fills it.
+	Principal mask.Principal
 }
 
 // bail carries an error out of deep recursion to Plan, which recovers it.

@@ -74,13 +74,15 @@ func TestPolicyFailsClosed(t *testing.T) {
 		code   lferr.Code
 	}{
 		{"no columns", api.GetUnfilteredTableMetadataOutput{}, lferr.AccessDenied},
-		{"row filter", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: []string{"a"}, RowFilter: "a > 1"}, lferr.Unsupported},
-		{"cell filter", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: []string{"a"},
-			CellFilters: []api.ColumnRowFilter{{ColumnName: "a", RowFilterExpression: "a > 1"}}}, lferr.Unsupported},
+		// Enforced policies are planned as secure scans (secure_test.go);
+		// what cannot be enforced fails (rule 6).
+		{"row filter outside the grammar", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: []string{"a"}, RowFilter: "a + 1 > 1"}, lferr.AccessDenied},
+		{"cell filter on an unauthorized column", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: []string{"a"},
+			CellFilters: []api.ColumnRowFilter{{ColumnName: "a", RowFilterExpression: "TRUE"}, {ColumnName: "b", RowFilterExpression: "a > 1"}}}, lferr.AccessDenied},
 		{"cell filters missing a column", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: []string{"a", "b"},
 			CellFilters: []api.ColumnRowFilter{{ColumnName: "a", RowFilterExpression: "TRUE"}}}, lferr.AccessDenied},
 		{"mask", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: []string{"a"},
-			ColumnMasks: []api.ColumnMask{{ColumnName: "a", MaskExpression: "0"}}}, lferr.Unsupported},
+			ColumnMasks: []api.ColumnMask{{ColumnName: "a", MaskExpression: "value + b"}}}, lferr.Unsupported},
 		{"only unknown columns", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: []string{"zz"}}, lferr.AccessDenied},
 	}
 	for _, c := range cases {

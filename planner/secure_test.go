@@ -1,0 +1,477 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand"
+	"strings"
+	"testing"
+
+	"github.com/sluicedb/sluice/authz/api"
+	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/authz/mask"
+	"github.com/sluicedb/sluice/authz/rowfilter"
+	"github.com/sluicedb/sluice/exec"
+	"github.com/sluicedb/sluice/planner/plan"
+	"github.com/sluicedb/sluice/planner/types"
+)
+
+// secureCols is the table the translation tests filter.
+var secureCols = []api.Column{{Name: "i", Type: "bigint"}, {Name: "f", Type: "double"}, {Name: "s", Type: "string"}, {Name: "b", Type: "boolean"}}
+
+// randFilter writes a random row-filter text over secureCols: every leaf
+// shape of the grammar, NOT/AND/OR nesting, LIKE with and without ESCAPE.
+func randFilter(r *rand.Rand, depth int) string {
+	if depth > 0 && r.Intn(3) == 0 {
+		switch r.Intn(3) {
+		case 0:
+			return "NOT (" + randFilter(r, depth-1) + ")"
+		case 1:
+			return "(" + randFilter(r, depth-1) + ") AND (" + randFilter(r, depth-1) + ")"
+		default:
+			return "(" + randFilter(r, depth-1) + ") OR (" + randFilter(r, depth-1) + ")"
+		}
+	}
+	ops := []string{"=", "<>", "!=", "<", "<=", ">", ">="}
+	op := ops[r.Intn(len(ops))]
+	not := ""
+	if r.Intn(2) == 0 {
+		not = "NOT "
+	}
+	ints := func() string { return fmt.Sprint(r.Intn(7) - 3) }
+	flts := func() string { return []string{"0", "1.5", "-2.25", "3"}[r.Intn(4)] }
+	strs := func() string { return []string{"'a'", "'ab'", "'B'", "''", "'a%'", "'é'", "'x\\y'"}[r.Intn(7)] }
+	switch r.Intn(12) {
+	case 0:
+		return "i " + op + " " + ints()
+	case 1:
+		return "f " + op + " " + flts()
+	case 2:
+		return "s " + op + " " + strs()
+	case 3:
+		return "b " + []string{"=", "<>"}[r.Intn(2)] + " " + []string{"TRUE", "FALSE"}[r.Intn(2)]
+	case 4:
+		return "i " + not + "IN (" + ints() + ", " + ints() + ")"
+	case 5:
+		return "s " + not + "IN (" + strs() + ", " + strs() + ")"
+	case 6:
+		return "f " + not + "BETWEEN " + flts() + " AND " + flts()
+	case 7:
+		return "i " + not + "BETWEEN " + ints() + " AND " + ints()
+	case 8:
+		pats := []string{"'a%'", "'%b'", "'_'", "'%'", "'a_c%'", "'x\\y'", "'%\\%'", "'é_'", "'%a%b%'"}
+		return "s " + not + "LIKE " + pats[r.Intn(len(pats))]
+	case 9:
+		pats := []string{"'a!%%' ESCAPE '!'", "'!_%' ESCAPE '!'", "'%!!' ESCAPE '!'", "'é%%' ESCAPE 'é'", "'\\_%' ESCAPE '\\'"}
+		return "s " + not + "LIKE " + pats[r.Intn(len(pats))]
+	case 10:
+		return []string{"i", "f", "s", "b"}[r.Intn(4)] + " IS " + not + "NULL"
+	}
+	return []string{"TRUE", "FALSE"}[r.Intn(2)]
+}
+
+func randRow(r *rand.Rand) []types.Value {
+	row := make([]types.Value, 4)
+	if r.Intn(5) == 0 {
+		row[0] = types.Value{Kind: types.Int64, Null: true}
+	} else {
+		row[0] = types.NewInt(int64(r.Intn(7) - 3))
+	}
+	switch r.Intn(6) {
+	case 0:
+		row[1] = types.Value{Kind: types.Float64, Null: true}
+	case 1:
+		row[1] = types.NewFloat(math.NaN())
+	default:
+		row[1] = types.NewFloat([]float64{0, 1.5, -2.25, 3, 2}[r.Intn(5)])
+	}
+	strs := []string{"a", "ab", "abc", "B", "", "a%", "%", "é", "éx", "x\\y", "_", "a_cd", "b%b", "!", "\xff"}
+	if r.Intn(5) == 0 {
+		row[2] = types.Value{Kind: types.String, Null: true}
+	} else {
+		row[2] = types.NewString(strs[r.Intn(len(strs))])
+	}
+	if r.Intn(4) == 0 {
+		row[3] = types.Value{Kind: types.Bool, Null: true}
+	} else {
+		row[3] = types.NewBool(r.Intn(2) == 0)
+	}
+	return row
+}
+
+// TestSecureFilterTranslationMatchesReference: the plan expression of a
+// row filter has rowfilter.Eval's three-valued meaning on every row
+// (NULLs, NaN, LIKE escapes, multi-byte characters), evaluated by exec's
+// vectorized kernels.
+func TestSecureFilterTranslationMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	schema := rowfilter.SchemaFromGlue(secureCols, nil)
+	cols := make([]plan.ScanColumn, len(secureCols))
+	idx := map[string]int{}
+	pcols := make([]plan.Column, len(secureCols))
+	for i, c := range secureCols {
+		ty, _ := types.ParseGlue(c.Type)
+		cols[i] = plan.ScanColumn{Name: c.Name, T: ty}
+		pcols[i] = plan.Column{Name: c.Name, T: ty}
+		idx[c.Name] = i
+	}
+	rows := make([][]types.Value, 200)
+	vrows := make([][]plan.Expr, len(rows))
+	for i := range rows {
+		rows[i] = randRow(r)
+		for j, v := range rows[i] {
+			vrows[i] = append(vrows[i], &plan.Const{V: v, T: pcols[j].T})
+		}
+	}
+	values := &plan.Values{Cols: pcols, Rows: vrows}
+	tr := filterTranslator{idx: idx, cols: cols}
+	for n := 0; n < 300; n++ {
+		text := randFilter(r, 3)
+		e, err := rowfilter.Parse(text)
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		if e, err = rowfilter.Bind(e, schema); err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		pe, err := tr.expr(e)
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		// Project the three-valued result as 1 / 0 / NULL.
+		proj := &plan.Project{Input: values, Exprs: []plan.Expr{pe}, Cols: []plan.Column{{Name: "p", T: types.BoolT}}}
+		got, err := exec.CollectPlan(context.Background(), proj, &exec.Env{})
+		if err != nil {
+			t.Fatalf("%s → %s: %v", text, pe, err)
+		}
+		for i, row := range rows {
+			want, err := rowfilter.Eval(e, map[string]types.Value{"i": row[0], "f": row[1], "s": row[2], "b": row[3]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := got[i][0]
+			var gt rowfilter.Truth
+			switch {
+			case g.Null:
+				gt = rowfilter.Unknown
+			case g.I != 0:
+				gt = rowfilter.True
+			default:
+				gt = rowfilter.False
+			}
+			if gt != want {
+				t.Errorf("%s on %v: exec %s, reference %s (plan %s)", text, row, gt, want, pe)
+				break
+			}
+		}
+	}
+}
+
+func TestExecLikePattern(t *testing.T) {
+	cases := []struct {
+		pat  string
+		esc  rune
+		want string
+	}{
+		{"a%", 0, "a%"},
+		{`x\y`, 0, `x\\y`},
+		{"a!%b", '!', `a\%b`},
+		{"!!_", '!', `!_`},
+		{"é%%", 'é', `\%%`},
+		{`\_%`, '\\', `\_%`},
+		{"50%_", 0, "50%_"},
+	}
+	for _, c := range cases {
+		if got := execLikePattern(c.pat, c.esc); got != c.want {
+			t.Errorf("execLikePattern(%q, %q) = %q, want %q", c.pat, c.esc, got, c.want)
+		}
+	}
+}
+
+// securePlanner returns a planner over table default.p (id, name, email,
+// dept, salary, secret) answering with ans, running as a principal tagged
+// dept=hr.
+func securePlanner(ans *api.GetUnfilteredTableMetadataOutput) (*Planner, *fakeClient) {
+	f := newFake()
+	f.add("default", "p", "id bigint", "name string", "email string", "dept string", "salary double", "secret string", "born date")
+	f.answers["default.p"] = ans
+	p := newTestPlanner(f)
+	p.Principal = mask.Principal{ARN: "arn:aws:sts::111122223333:assumed-role/analyst/s1", Account: "111122223333", Tags: map[string]string{"dept": "hr"}}
+	return p, f
+}
+
+func scanOf(t *testing.T, st Statement) *plan.Scan {
+	t.Helper()
+	var sc *plan.Scan
+	q, ok := st.(*Query)
+	if !ok {
+		t.Fatalf("got %T", st)
+	}
+	walkPlan(q.Plan, func(n plan.Node) {
+		if s, ok := n.(*plan.Scan); ok {
+			sc = s
+		}
+	})
+	if sc == nil {
+		t.Fatal("no scan")
+	}
+	return sc
+}
+
+func cellsFor(cols []string, expr map[string]string) []api.ColumnRowFilter {
+	var out []api.ColumnRowFilter
+	for _, c := range cols {
+		e := "TRUE"
+		if x, ok := expr[c]; ok {
+			e = x
+		}
+		out = append(out, api.ColumnRowFilter{ColumnName: c, RowFilterExpression: e})
+	}
+	return out
+}
+
+// TestSecureScanPlanning: the shape of the secure scan for each kind of
+// policy, what EXPLAIN says to a non-admin and to an admin, and that hidden
+// columns are read but never leave the scan.
+func TestSecureScanPlanning(t *testing.T) {
+	authCols := []string{"id", "name", "email", "salary"}
+	cases := []struct {
+		name        string
+		ans         api.GetUnfilteredTableMetadataOutput
+		scanCols    string // Scan.Columns
+		rowFilter   string // "" none
+		guards      string // "col:expr;..."
+		masks       string // "col:expr;..."
+		policies    string
+		notInPublic []string // never in the non-admin EXPLAIN
+	}{
+		{
+			name:        "one data cells filter: row filter on a hidden column, guards elided",
+			ans:         api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: authCols, RowFilter: "dept = 'hr'", CellFilters: cellsFor(authCols, map[string]string{"id": "dept = 'hr'", "name": "dept = 'hr'", "email": "dept = 'hr'", "salary": "dept = 'hr'"})},
+			scanCols:    "id,name,email,dept,salary",
+			rowFilter:   "(dept = 'hr')",
+			policies:    "row filter",
+			notInPublic: []string{"dept", "'hr'"},
+		},
+		{
+			name:        "all rows, one cell-filtered column",
+			ans:         api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: authCols, CellFilters: cellsFor(authCols, map[string]string{"salary": "salary < 100 OR dept IN ('it')"})},
+			scanCols:    "id,name,email,dept,salary",
+			guards:      "salary:((salary < 100) or dept IN ('it'))",
+			policies:    "cell filter on salary",
+			notInPublic: []string{"dept", "100"},
+		},
+		{
+			name:      "older server: no RowFilter, rows are the OR of the cells",
+			ans:       api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: []string{"id", "name"}, CellFilters: cellsFor([]string{"id", "name"}, map[string]string{"id": "dept = 'a'", "name": "dept = 'b'"})},
+			scanCols:  "id,name,dept",
+			rowFilter: "((dept = 'a') or (dept = 'b'))",
+			guards:    "id:(dept = 'a');name:(dept = 'b')",
+			policies:  "row filter, cell filter on id, name",
+		},
+		{
+			name:        "masks: builtin, principal-dependent identity, constant",
+			ans:         api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: authCols, ColumnMasks: []api.ColumnMask{{ColumnName: "email", MaskExpression: "sha256", MaskName: "hash_email"}, {ColumnName: "name", MaskExpression: `principal.tags.dept == "hr" ? value : redact(value)`, MaskName: "hr_sees_names"}, {ColumnName: "salary", MaskExpression: "principal.tags.dept == 'it' ? value : 0.0", MaskName: "zero"}}},
+			scanCols:    "id,name,email,salary",
+			masks:       "email:mask_sha256(email);salary:CASE WHEN is_null(salary) THEN NULL ELSE 0 END",
+			policies:    "mask hr_sees_names on name (identity), mask hash_email on email (builtin sha256), mask zero on salary (builtin constant)",
+			notInPublic: []string{"principal", "sha256(value)"},
+		},
+		{
+			name:     "TRUE everywhere is no restriction",
+			ans:      api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: authCols, RowFilter: "TRUE", CellFilters: cellsFor(authCols, nil)},
+			scanCols: "",
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ans := c.ans
+			p, _ := securePlanner(&ans)
+			st, err := p.Plan(context.Background(), "SELECT * FROM p")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc := scanOf(t, st)
+			if c.scanCols == "" {
+				if sc.Secure != nil {
+					t.Fatalf("secure scan for an unrestricted answer: %+v", sc.Secure)
+				}
+				return
+			}
+			if sc.Secure == nil {
+				t.Fatal("no secure scan")
+			}
+			var names []string
+			for _, col := range sc.Columns {
+				names = append(names, col.Name)
+			}
+			if got := strings.Join(names, ","); got != c.scanCols {
+				t.Errorf("scan columns %s, want %s", got, c.scanCols)
+			}
+			var out []string
+			for _, col := range st.(*Query).Plan.Schema() {
+				out = append(out, col.Name)
+			}
+			if got := strings.Join(out, ","); got != strings.Join(ans.AuthorizedColumns, ",") {
+				t.Errorf("output columns %s, want the authorized %v", got, ans.AuthorizedColumns)
+			}
+			rf := ""
+			if sc.Secure.RowFilter != nil {
+				rf = sc.Secure.RowFilter.String()
+			}
+			if rf != c.rowFilter {
+				t.Errorf("row filter %s, want %s", rf, c.rowFilter)
+			}
+			list := func(es []plan.Expr) string {
+				var parts []string
+				for i, e := range es {
+					if e != nil {
+						parts = append(parts, sc.Columns[i].Name+":"+e.String())
+					}
+				}
+				return strings.Join(parts, ";")
+			}
+			if got := list(sc.Secure.CellGuards); got != c.guards {
+				t.Errorf("guards %s, want %s", got, c.guards)
+			}
+			if got := list(sc.Secure.Masks); got != c.masks {
+				t.Errorf("masks %s, want %s", got, c.masks)
+			}
+			public := plan.Explain(st.(*Query).Plan, plan.ExplainOptions{})
+			if !strings.Contains(public, "policies: "+c.policies+"\n") {
+				t.Errorf("EXPLAIN does not list the policies %q:\n%s", c.policies, public)
+			}
+			for _, s := range c.notInPublic {
+				if strings.Contains(public, s) {
+					t.Errorf("non-admin EXPLAIN reveals %q:\n%s", s, public)
+				}
+			}
+			admin := plan.Explain(st.(*Query).Plan, plan.ExplainOptions{ShowPolicyExpressions: true})
+			if c.rowFilter != "" && !strings.Contains(admin, "row filter: "+c.rowFilter) {
+				t.Errorf("admin EXPLAIN lacks the row filter:\n%s", admin)
+			}
+			// Hidden columns cannot be named.
+			if _, err := p.Plan(context.Background(), "SELECT dept FROM p"); lferr.CodeOf(err) != lferr.UnknownColumn {
+				t.Errorf("naming the hidden column: %v", err)
+			}
+		})
+	}
+}
+
+// TestSecureScanFailsClosed: rule 6 and everything else the engine cannot
+// enforce stop the query, without quoting the policy.
+func TestSecureScanFailsClosed(t *testing.T) {
+	auth := []string{"id", "name"}
+	cases := []struct {
+		name   string
+		ans    api.GetUnfilteredTableMetadataOutput
+		code   lferr.Code
+		says   string
+		hidden string // must not appear in the message
+	}{
+		{"missing entry", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: auth, CellFilters: []api.ColumnRowFilter{{ColumnName: "id", RowFilterExpression: "dept = 'x'"}}}, lferr.AccessDenied, "no entry for authorized column name", "dept"},
+		{"entry for a hidden column", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: auth, CellFilters: append(cellsFor(auth, nil), api.ColumnRowFilter{ColumnName: "secret", RowFilterExpression: "TRUE"})}, lferr.AccessDenied, "not among the authorized", "secret"},
+		{"two expressions for a column", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: auth, CellFilters: append(cellsFor(auth, nil), api.ColumnRowFilter{ColumnName: "id", RowFilterExpression: "dept = 'x'"})}, lferr.AccessDenied, "two different", "dept"},
+		{"cell expression outside the grammar", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: auth, CellFilters: cellsFor(auth, map[string]string{"name": "upper(dept) = 'X'"})}, lferr.AccessDenied, "not an expression this engine can enforce", "upper"},
+		{"row filter on an unknown column", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: auth, RowFilter: "nosuch = 1"}, lferr.AccessDenied, "row filter", "nosuch"},
+		{"row filter on a DATE column", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: auth, RowFilter: "born > 1"}, lferr.AccessDenied, "row filter", "born"},
+		{"mask needing per-row CEL", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: auth, ColumnMasks: []api.ColumnMask{{ColumnName: "name", MaskExpression: "dept == 'hr' ? value : 'x'", MaskName: "m1"}}}, lferr.Unsupported, "mask m1 on column name", "dept"},
+		{"mask reading a missing tag", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: auth, ColumnMasks: []api.ColumnMask{{ColumnName: "name", MaskExpression: "principal.tags.level == 'x' ? value : redact(value)", MaskName: "m2"}}}, lferr.AccessDenied, "mask m2", "level"},
+		{"mask that does not compile", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: auth, ColumnMasks: []api.ColumnMask{{ColumnName: "id", MaskExpression: "redact(value)", MaskName: "m3"}}}, lferr.AccessDenied, "mask m3", "redact"},
+		{"mask on an unauthorized column", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: auth, ColumnMasks: []api.ColumnMask{{ColumnName: "secret", MaskExpression: "redact"}}}, lferr.AccessDenied, "not among the authorized", "secret"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ans := c.ans
+			p, _ := securePlanner(&ans)
+			_, err := p.Plan(context.Background(), "SELECT id FROM p")
+			if lferr.CodeOf(err) != c.code {
+				t.Fatalf("got %v, want %s", err, c.code)
+			}
+			msg := lferr.MessageOf(err)
+			if !strings.Contains(msg, c.says) || !strings.Contains(msg, "default.p") {
+				t.Errorf("message %q does not say %q about default.p", msg, c.says)
+			}
+			if strings.Contains(msg, c.hidden) {
+				t.Errorf("message %q reveals %q", msg, c.hidden)
+			}
+		})
+	}
+}
+
+// TestSecureMaskLoweringMatchesAuthzMask: the plan expressions built-in
+// masks lower to give mask.ApplyBuiltin's answers (NULL in, NULL out)
+// when exec runs them.
+func TestSecureMaskLoweringMatchesAuthzMask(t *testing.T) {
+	r := rand.New(rand.NewSource(9))
+	type tc struct {
+		t    types.T
+		b    mask.Builtin
+		vals func() types.Value
+	}
+	str := func() types.Value {
+		if r.Intn(6) == 0 {
+			return types.Value{Kind: types.String, Null: true}
+		}
+		return types.NewString([]string{"ann@x.com", "555-1234", "é日", "", "A b"}[r.Intn(5)])
+	}
+	date := func() types.Value {
+		if r.Intn(6) == 0 {
+			return types.Value{Kind: types.Date, Null: true}
+		}
+		return types.NewDate(int64(r.Intn(40000) - 20000))
+	}
+	ts := func() types.Value {
+		if r.Intn(6) == 0 {
+			return types.Value{Kind: types.Timestamp, Null: true}
+		}
+		return types.NewTimestamp(r.Int63n(4e15) - 2e15)
+	}
+	num := func() types.Value {
+		if r.Intn(6) == 0 {
+			return types.Value{Kind: types.Float64, Null: true}
+		}
+		return types.NewFloat(r.Float64() * 100)
+	}
+	cases := []tc{
+		{types.StringT, mask.Builtin{Kind: mask.KindRedact}, str},
+		{types.StringT, mask.Builtin{Kind: mask.KindSHA256}, str},
+		{types.StringT, mask.Builtin{Kind: mask.KindShowFirst, Args: []types.Value{types.NewInt(2)}}, str},
+		{types.StringT, mask.Builtin{Kind: mask.KindShowLast, Args: []types.Value{types.NewInt(3)}}, str},
+		{types.StringT, mask.Builtin{Kind: mask.KindNull}, str},
+		{types.StringT, mask.Builtin{Kind: mask.KindDefault}, str},
+		{types.StringT, mask.Builtin{Kind: mask.KindConstant, Args: []types.Value{types.NewString("***")}}, str},
+		{types.Float64T, mask.Builtin{Kind: mask.KindDefault}, num},
+		{types.DateT, mask.Builtin{Kind: mask.KindTruncateDate, Args: []types.Value{types.NewString("year")}}, date},
+		{types.DateT, mask.Builtin{Kind: mask.KindTruncateDate, Args: []types.Value{types.NewString("month")}}, date},
+		{types.TimestampT, mask.Builtin{Kind: mask.KindTruncateDate, Args: []types.Value{types.NewString("month")}}, ts},
+	}
+	for _, c := range cases {
+		vals := make([]types.Value, 60)
+		rows := make([][]plan.Expr, len(vals))
+		for i := range vals {
+			vals[i] = c.vals()
+			rows[i] = []plan.Expr{&plan.Const{V: vals[i], T: c.t}}
+		}
+		e, err := builtinMask(&mask.Residual{Class: mask.BuiltinClass, Builtin: c.b}, &plan.ColRef{Idx: 0, T: c.t, Name: "v"}, c.t)
+		if err != nil {
+			t.Fatalf("%s: %v", c.b, err)
+		}
+		proj := &plan.Project{Input: &plan.Values{Cols: []plan.Column{{Name: "v", T: c.t}}, Rows: rows}, Exprs: []plan.Expr{e}, Cols: []plan.Column{{Name: "m", T: c.t}}}
+		got, err := exec.CollectPlan(context.Background(), proj, &exec.Env{})
+		if err != nil {
+			t.Fatalf("%s → %s: %v", c.b, e, err)
+		}
+		for i, v := range vals {
+			want, err := mask.ApplyBuiltin(c.b, c.t, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := got[i][0]
+			if g.Null != want.Null || (!g.Null && g.String() != want.String()) {
+				t.Errorf("%s(%v) = %v, authz/mask gives %v", c.b, v, g, want)
+			}
+		}
+	}
+}
