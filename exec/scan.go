@@ -380,6 +380,10 @@ func (o *scanOp) Next() (*Batch, error) {
 	opReleaseAll(o.out)
 	o.out = o.out[:0]
 	for {
+		// A batch the policy filtered out entirely loops back here: drop
+		// its arrays before building the next one.
+		opReleaseAll(o.out)
+		o.out = o.out[:0]
 		if err := opCheckCtx(o.ctx); err != nil {
 			return nil, err
 		}
