@@ -503,7 +503,9 @@ func TestSecureScanWithCompiledPolicies(t *testing.T) {
 	loc, rows := scanTable(t)
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	fn := func(name string, ty types.T, args ...plan.Expr) plan.Expr { return &plan.Func{Name: name, Args: args, T: ty} }
+	fn := func(name string, ty types.T, args ...plan.Expr) plan.Expr {
+		return &plan.Func{Name: name, Args: args, T: ty}
+	}
 	id, name := cr(0, i64), cr(1, str)
 	rowFilter := fn("<", bln, id, cst(i64, 300))
 	// id + (MaxInt64 - 1000) overflows for id > 1000: only hidden rows.
