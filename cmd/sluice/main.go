@@ -25,8 +25,11 @@ Commands:
   shell    interactive SQL shell
   query    run SQL non-interactively: sluice query [--format table|csv|jsonl] "SQL; SQL"
   slt      run sqllogictest files: sluice slt [--engine mysql] FILE...
+  audit    show the audit log: sluice audit [--principal P] [--table db.t] [--since 1h] [--format table|jsonl]
   bench    generate a lineitem table and time the benchmark queries (vs DuckDB with --duckdb)
   serve    serve the control plane over the LF, Glue, STS and IAM wire protocols: sluice serve [--addr 127.0.0.1:8181]
+  apply    apply a declarative lake file (roles, databases, tags, filters, masks, grants): sluice apply [--dry-run] FILE.yaml
+  admin    see and change what a principal gets: sluice admin grant|revoke|permissions|explain|tag|filter|mask|role ...
 
 Global flags:
   --home DIR   the lake's home (control-plane database, warehouse, audit log);
@@ -47,6 +50,8 @@ var commands = []command{
 	{"slt", runSLT},
 	{"serve", runServe},
 	{"bench", runBench},
+	{"apply", runApply},
+	{"admin", runAdmin},
 }
 
 // globals are the flags every command accepts.
