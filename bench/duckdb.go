@@ -396,16 +396,36 @@ func npmCI(ctx context.Context, dir, marker string) error {
 	if err != nil {
 		return fmt.Errorf("%w: @duckdb/node-api is not installed in %s and npm is missing (%v)", ErrDuckDBUnavailable, dir, err)
 	}
-	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("%w: npm ci in %s failed: %v: %s", ErrDuckDBUnavailable, dir, err, strings.TrimSpace(string(out)))
+	run := func(args ...string) error {
+		cmd := exec.CommandContext(ctx, npm, args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("npm %s: %v: %s", args[0], err, lastLines(string(out), 4))
+		}
+		return nil
+	}
+	// npm ci installs exactly the lock file. It refuses when the registry
+	// served no metadata for some platform's optional binding package
+	// (the lock then lacks their entries), so fall back to installing the
+	// exact versions package.json pins, leaving the lock file untouched.
+	ciErr := run("ci", "--no-audit", "--no-fund", "--loglevel=error")
+	if ciErr != nil {
+		if err := run("install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--loglevel=error"); err != nil {
+			return fmt.Errorf("%w: installing @duckdb/node-api in %s failed: %v; then %v", ErrDuckDBUnavailable, dir, ciErr, err)
+		}
 	}
 	if _, err := os.Stat(marker); err != nil {
-		return fmt.Errorf("%w: npm ci in %s did not install @duckdb/node-api", ErrDuckDBUnavailable, dir)
+		return fmt.Errorf("%w: npm did not install @duckdb/node-api in %s", ErrDuckDBUnavailable, dir)
 	}
 	return nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " / ")
 }
 
 // duckdbDir resolves where the Node project lives (see DuckDBOptions.Dir).
