@@ -326,3 +326,28 @@ func TestCrossCheck(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestExtractEmbedded: a binary away from the source tree gets the Node
+// project from its embedded copy, in a cache folder named by content.
+func TestExtractEmbedded(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	dir, err := extractEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"run.mjs", "package.json", "package-lock.json", "queries.json"} {
+		want, err := os.ReadFile(filepath.Join("duckdb", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: extracted copy differs from the source (%v)", name, err)
+		}
+	}
+	again, err := extractEmbedded()
+	if err != nil || again != dir {
+		t.Errorf("second extraction: %s, %v; want %s", again, err, dir)
+	}
+}
