@@ -76,17 +76,15 @@ func appendCase(dst []byte, s string, upper bool) []byte {
 		n := len(dst)
 		dst = append(dst, s...)
 		b := dst[n:]
-		if upper {
-			for i, c := range b {
-				if 'a' <= c && c <= 'z' {
-					b[i] = c - ('a' - 'A')
-				}
-			}
-		} else {
-			for i, c := range b {
-				if 'A' <= c && c <= 'Z' {
-					b[i] = c + ('a' - 'A')
-				}
+		// A letter in the source case has bit 5 flipped. (Measured: the
+		// branch beats branch-free forms on text, which is mostly runs.)
+		lo := byte('a')
+		if !upper {
+			lo = 'A'
+		}
+		for i, c := range b {
+			if c-lo < 26 {
+				b[i] = c ^ 0x20
 			}
 		}
 		return dst
