@@ -14,14 +14,19 @@ import (
 )
 
 // Lake is a declarative lake file. Every list is applied in the order
-// below (settings, roles, databases and tables, locations, tags, tag
-// expressions, assignments, filters, masks, grants), so later sections may
+// below (settings, managed policies, users, roles, databases and tables,
+// locations, tags, tag expressions, assignments, filters, masks, grants),
+// so later sections may
 // name what earlier ones create.
 type Lake struct {
 	// Settings replace the catalog's DataLakeSettings whole, as
 	// PutDataLakeSettings does: an omitted default-permissions list means
 	// none (no IAM_ALLOWED_PRINCIPALS), as the LF-TBAC setup wants.
-	Settings            *api.DataLakeSettings          `json:"Settings"`
+	Settings *api.DataLakeSettings `json:"Settings"`
+	// ManagedPolicies are customer managed IAM policies (iam:CreatePolicy),
+	// created before the roles and users that attach them.
+	ManagedPolicies     []ManagedPolicy                `json:"ManagedPolicies"`
+	Users               []User                         `json:"Users"`
 	Roles               []Role                         `json:"Roles"`
 	Databases           []Database                     `json:"Databases"`
 	RegisteredLocations []lf.RegisterInput             `json:"RegisteredLocations"`
@@ -51,6 +56,25 @@ type Role struct {
 	Persona string `json:"Persona"`
 	// WorkflowRole is the persona templates' workflow role name.
 	WorkflowRole      string         `json:"WorkflowRole"`
+	Policies          []InlinePolicy `json:"Policies"`
+	ManagedPolicyArns []string       `json:"ManagedPolicyArns"`
+	Tags              Tags           `json:"Tags"`
+}
+
+// ManagedPolicy is iam:CreatePolicy's input. A changed document replaces
+// the policy's default version (as CreatePolicyVersion with SetAsDefault).
+type ManagedPolicy struct {
+	PolicyName     string         `json:"PolicyName"`
+	Path           string         `json:"Path"`
+	Description    string         `json:"Description"`
+	PolicyDocument PolicyDocument `json:"PolicyDocument"`
+}
+
+// User is iam:CreateUser plus its policies. Access keys are never
+// declared: their secrets do not belong in a file.
+type User struct {
+	UserName          string         `json:"UserName"`
+	Path              string         `json:"Path"`
 	Policies          []InlinePolicy `json:"Policies"`
 	ManagedPolicyArns []string       `json:"ManagedPolicyArns"`
 	Tags              Tags           `json:"Tags"`
