@@ -232,6 +232,11 @@ func planSecure(full string, t *api.Table, authorized []plan.ScanColumn, out *ap
 			if err != nil {
 				return nil, lferr.Wrap(lferr.AccessDenied, err, "%s on column %s of %s does not compile; the query fails rather than return unmasked values", label, m.ColumnName, full)
 			}
+			// Specializing a mask that reads principal for an unknown
+			// principal could pick its unmasked branch: fail closed.
+			if p.ARN == "" && strings.Contains(cm.Source(), "principal") {
+				return nil, lferr.New(lferr.AccessDenied, "%s on column %s of %s depends on the principal, and the session's principal is unknown to the planner; the query fails rather than return unmasked values", label, m.ColumnName, full)
+			}
 			res, err := cm.Residual(p)
 			if err != nil {
 				return nil, lferr.Wrap(lferr.AccessDenied, err, "%s on column %s of %s cannot be evaluated for this principal (does it read a session tag the session lacks?); the query fails rather than return unmasked values", label, m.ColumnName, full)

@@ -379,12 +379,16 @@ func TestSecureScanFailsClosed(t *testing.T) {
 		{"mask needing per-row CEL", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: auth, ColumnMasks: []api.ColumnMask{{ColumnName: "name", MaskExpression: "dept == 'hr' ? value : 'x'", MaskName: "m1"}}}, lferr.Unsupported, "mask m1 on column name", "dept"},
 		{"mask reading a missing tag", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: auth, ColumnMasks: []api.ColumnMask{{ColumnName: "name", MaskExpression: "principal.tags.level == 'x' ? value : redact(value)", MaskName: "m2"}}}, lferr.AccessDenied, "mask m2", "level"},
 		{"mask that does not compile", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: auth, ColumnMasks: []api.ColumnMask{{ColumnName: "id", MaskExpression: "redact(value)", MaskName: "m3"}}}, lferr.AccessDenied, "mask m3", "redact"},
+		{"principal-dependent mask without a principal", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: auth, ColumnMasks: []api.ColumnMask{{ColumnName: "name", MaskExpression: "principal.arn.contains('analyst') ? redact(value) : value", MaskName: "m4"}}}, lferr.AccessDenied, "principal is unknown", "analyst"},
 		{"mask on an unauthorized column", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: auth, ColumnMasks: []api.ColumnMask{{ColumnName: "secret", MaskExpression: "redact"}}}, lferr.AccessDenied, "not among the authorized", "secret"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ans := c.ans
 			p, _ := securePlanner(&ans)
+			if strings.HasPrefix(c.name, "principal-dependent") {
+				p.Principal = mask.Principal{}
+			}
 			_, err := p.Plan(context.Background(), "SELECT id FROM p")
 			if lferr.CodeOf(err) != c.code {
 				t.Fatalf("got %v, want %s", err, c.code)
