@@ -94,7 +94,7 @@ func newJoinOp(n *plan.Join, env *Env) (Operator, error) {
 		return nil, err
 	}
 	if n.Extra != nil {
-		if o.extra, err = opCompile(n.Extra, env); err != nil {
+		if o.extra, err = opCompilePred(n.Extra, env); err != nil {
 			return nil, err
 		}
 	}
@@ -455,13 +455,8 @@ func (o *joinOp) pairs() (*Batch, error) {
 	}
 	cand := Batch{Cols: cols, N: n}
 	if o.extra != nil {
-		m, err := o.extra.Eval(&cand)
-		if err != nil {
-			opReleaseAll(cols)
-			return nil, err
-		}
-		o.sel, err = opSelectTrue(m, &cand, o.sel[:0])
-		m.Release()
+		var err error
+		o.sel, err = opSelect(o.extra, &cand, o.sel[:0])
 		if err != nil {
 			opReleaseAll(cols)
 			return nil, err

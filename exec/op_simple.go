@@ -111,7 +111,7 @@ type filterOp struct {
 }
 
 func newFilterOp(in Operator, pred plan.Expr, env *Env) (Operator, error) {
-	ev, err := opCompile(pred, env)
+	ev, err := opCompilePred(pred, env)
 	if err != nil {
 		in.Close()
 		return nil, err
@@ -130,12 +130,7 @@ func (o *filterOp) Next() (*Batch, error) {
 		if b.Len() == 0 {
 			continue
 		}
-		m, err := o.pred.Eval(b)
-		if err != nil {
-			return nil, err
-		}
-		o.sel, err = opSelectTrue(m, b, o.sel[:0])
-		m.Release()
+		o.sel, err = opSelect(o.pred, b, o.sel[:0])
 		if err != nil {
 			return nil, err
 		}
@@ -151,6 +146,42 @@ func (o *filterOp) Next() (*Batch, error) {
 }
 
 func (o *filterOp) Close() error { return o.in.Close() }
+
+// opSelect returns in dst the live rows of b where the predicate is true,
+// through the compiled expression's Selector when it has one (no Boolean
+// array is built), else by evaluating it.
+// Only boolean predicates go through Select; others (MySQL truthiness of a
+// number) are evaluated.
+func opSelect(pred Evaluator, b *Batch, dst []int32) ([]int32, error) {
+	if be, ok := pred.(boolEvaluator); ok {
+		return be.Evaluator.(Selector).Select(b, dst)
+	}
+	m, err := pred.Eval(b)
+	if err != nil {
+		return nil, err
+	}
+	dst, err = opSelectTrue(m, b, dst)
+	m.Release()
+	return dst, err
+}
+
+// boolEvaluator marks evaluators known to produce booleans.
+type boolEvaluator struct{ Evaluator }
+
+// opCompilePred compiles a predicate; a boolean one is marked so opSelect
+// may use the compiled expression's Selector.
+func opCompilePred(e plan.Expr, env *Env) (Evaluator, error) {
+	ev, err := opCompile(e, env)
+	if err != nil {
+		return nil, err
+	}
+	if k := e.Type().Kind; k == types.Bool || k == types.Null {
+		if _, ok := ev.(Selector); ok {
+			return boolEvaluator{ev}, nil
+		}
+	}
+	return ev, nil
+}
 
 // opSelectTrue appends to out the live rows of b where mask is true.
 func opSelectTrue(mask arrow.Array, b *Batch, out []int32) ([]int32, error) {

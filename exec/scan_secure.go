@@ -52,7 +52,7 @@ func newSecureScan(n *plan.Scan, env *Env) (*secureScan, error) {
 	ss := &secureScan{mem: env.allocator(), ncols: nc, guards: make([]Evaluator, nc), masks: make([]Evaluator, nc), touched: make([]bool, nc)}
 	var err error
 	if s.RowFilter != nil {
-		if ss.filter, err = opCompile(s.RowFilter, env); err != nil {
+		if ss.filter, err = opCompilePred(s.RowFilter, env); err != nil {
 			return nil, err
 		}
 	}
@@ -111,12 +111,8 @@ func (s *secureScan) apply(b *Batch) (*Batch, error) {
 	s.release()
 	live := b.Sel
 	if s.filter != nil {
-		m, err := s.filter.Eval(b)
-		if err != nil {
-			return nil, err
-		}
-		s.sel, err = opSelectTrue(m, b, s.sel[:0])
-		m.Release()
+		var err error
+		s.sel, err = opSelect(s.filter, b, s.sel[:0])
 		if err != nil {
 			return nil, err
 		}
