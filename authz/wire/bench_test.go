@@ -2,10 +2,10 @@ package wire_test
 
 import (
 	"fmt"
-	"syscall"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
