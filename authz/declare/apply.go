@@ -830,7 +830,7 @@ func resourceName(r *api.Resource) string {
 	}
 	switch {
 	case r.Catalog != nil:
-		return "catalog " + r.Catalog.Id
+		return strings.TrimSpace("catalog " + r.Catalog.Id)
 	case r.Database != nil:
 		return "database " + r.Database.Name
 	case r.Table != nil:

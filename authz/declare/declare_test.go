@@ -437,3 +437,38 @@ LFTagAssignments: [{Resource: {Table: {DatabaseName: sales, Name: orders}}, LFTa
 		t.Errorf("with Prune: %v", rep.Changes)
 	}
 }
+
+func TestGrantKindsIdempotent(t *testing.T) {
+	cp := openCP(t)
+	src := `{
+  "Databases": [{"Name": "d", "Tables": [{"Name": "t", "StorageDescriptor": {"Columns": [{"Name": "a", "Type": "int"}, {"Name": "b", "Type": "string"}]}}]}],
+  "RegisteredLocations": [{"ResourceArn": "s3://bucket/d/", "RoleArn": "arn:aws:iam::111122223333:role/lf"}],
+  "LFTags": [{"TagKey": "k", "TagValues": ["x", "y"]}],
+  "Grants": [
+    {"Principal": {"DataLakePrincipalIdentifier": "arn:aws:iam::111122223333:role/r"}, "Resource": {"Catalog": {}}, "Permissions": ["CREATE_DATABASE"]},
+    {"Principal": {"DataLakePrincipalIdentifier": "arn:aws:iam::111122223333:role/r"}, "Resource": {"DataLocation": {"ResourceArn": "s3://bucket/d/"}}, "Permissions": ["DATA_LOCATION_ACCESS"]},
+    {"Principal": {"DataLakePrincipalIdentifier": "arn:aws:iam::111122223333:role/r"}, "Resource": {"LFTag": {"TagKey": "k", "TagValues": ["x"]}}, "Permissions": ["ASSOCIATE"], "PermissionsWithGrantOption": ["ASSOCIATE"]},
+    {"Principal": {"DataLakePrincipalIdentifier": "arn:aws:iam::111122223333:role/r"}, "Resource": {"Table": {"DatabaseName": "d", "TableWildcard": {}}}, "Permissions": ["SELECT"]},
+    {"Principal": {"DataLakePrincipalIdentifier": "arn:aws:iam::111122223333:role/s"}, "Resource": {"TableWithColumns": {"DatabaseName": "d", "Name": "t", "ColumnWildcard": {"ExcludedColumnNames": ["b"]}}}, "Permissions": ["SELECT"]},
+    {"Principal": {"DataLakePrincipalIdentifier": "IAM_ALLOWED_PRINCIPALS"}, "Resource": {"Database": {"Name": "d"}}, "Permissions": ["ALL"]}
+  ]
+}`
+	rep := apply(t, cp, parse(t, src))
+	// The database's default permissions (no Settings here: the fresh
+	// account's IAM_ALLOWED_PRINCIPALS ALL) already hold the last grant.
+	if rep.Count(Created) != len(rep.Changes)-1 || rep.Changes[len(rep.Changes)-1].String() != "unchanged Grant IAM_ALLOWED_PRINCIPALS on database d" {
+		t.Fatalf("first apply: %v", rep.Changes)
+	}
+	v := cp.CatalogVersion()
+	rep = apply(t, cp, parse(t, src))
+	if rep.Count(Unchanged) != len(rep.Changes) || cp.CatalogVersion() != v {
+		t.Errorf("second apply: %v (version %d → %d)", rep.Changes, v, cp.CatalogVersion())
+	}
+	// Asking for more than is held is a change: the grant option on the
+	// wildcard grant.
+	more := strings.Replace(src, `"TableWildcard": {}}}, "Permissions": ["SELECT"]}`, `"TableWildcard": {}}}, "Permissions": ["SELECT"], "PermissionsWithGrantOption": ["SELECT"]}`, 1)
+	rep = apply(t, cp, parse(t, more))
+	if rep.Count(Created) != 1 || rep.Count(Unchanged) != len(rep.Changes)-1 {
+		t.Errorf("grant option added: %v", rep.Changes)
+	}
+}
