@@ -24,7 +24,7 @@ import (
 // SupportedPermissionTypes is what this engine declares it can enforce.
 // Rule 5: declaring a capability the engine cannot enforce would widen
 // results, so this list grows only with the secure scan's abilities.
-var SupportedPermissionTypes = []string{api.ColumnPermission}
+var SupportedPermissionTypes = []string{api.ColumnPermission, api.CellFilterPermission, api.ColumnMaskPermission}
 
 // Options configure Open.
 type Options struct {
