@@ -1,0 +1,301 @@
+package engine_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/sluicedb/sluice/authz"
+	"github.com/sluicedb/sluice/authz/api"
+	"github.com/sluicedb/sluice/authz/lf"
+	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/authz/mask"
+	"github.com/sluicedb/sluice/authz/store"
+	"github.com/sluicedb/sluice/engine"
+	"github.com/sluicedb/sluice/planner"
+)
+
+// Per-rule tests of the secure scan (VISION enforcement rules 5–10), each
+// through a real home, real Parquet files and a role session, and each
+// failing if its rule were broken.
+
+// people is hr.people, written in two INSERTs (two Parquet files, so two
+// sets of statistics). Rows of dept 'hr' have k in {0, 1}; the others
+// have k = 1000, which makes k * 2^62 overflow.
+func people(t *testing.T) *lake {
+	l := newLake(t)
+	l.exec("CREATE DATABASE hr",
+		"CREATE TABLE hr.people (id BIGINT, name VARCHAR(20), dept VARCHAR(10), salary DOUBLE, email VARCHAR(40), k BIGINT)",
+		"INSERT INTO hr.people VALUES (1, 'ann', 'hr', 120, 'ann@x.com', 0), (2, 'bob', 'it', 200, 'bob@x.com', 1000), (3, 'cy', 'hr', 90, 'cy@x.com', 1)",
+		"INSERT INTO hr.people VALUES (4, 'dee', 'it', 300, NULL, 1000), (5, 'eve', 'ops', NULL, 'eve@x.com', 1000)")
+	l.role("analyst")
+	return l
+}
+
+// filter creates a data cells filter on hr.people and grants SELECT on it
+// to the analyst. rows "" is the all-rows wildcard; cols nil all columns.
+func (l *lake) filter(name, rows string, cols ...string) {
+	l.t.Helper()
+	f := api.DataCellsFilter{TableCatalogId: acct, DatabaseName: "hr", TableName: "people", Name: name}
+	if rows == "" {
+		f.RowFilter = &api.RowFilter{AllRowsWildcard: &struct{}{}}
+	} else {
+		f.RowFilter = &api.RowFilter{FilterExpression: rows}
+	}
+	if cols == nil {
+		f.ColumnWildcard = &api.ColumnWildcard{}
+	} else {
+		f.ColumnNames = cols
+	}
+	l.update(func(tx *store.Tx) error { return lf.CreateDataCellsFilter(tx, acct, lf.Caller{Trusted: true}, f) })
+	l.grant("analyst", api.Resource{DataCellsFilter: &api.DataCellsFilterResource{TableCatalogId: acct, DatabaseName: "hr", TableName: "people", Name: name}}, "SELECT")
+}
+
+func (l *lake) mask(name, column, expr string) {
+	l.t.Helper()
+	if err := l.cp.CreateColumnMask(api.ColumnMaskPolicy{Name: name, DatabaseName: "hr", TableName: "people", ColumnName: column, MaskExpression: expr}); err != nil {
+		l.t.Fatal(err)
+	}
+}
+
+func query(t *testing.T, s *engine.Session, sql string) string {
+	t.Helper()
+	return rowsText(mustExec(t, s, sql).Rows)
+}
+
+// dropCell is an LF-compatible server that loses one CellFilters entry.
+type dropCell struct {
+	api.Client
+	column string
+}
+
+func (d dropCell) GetUnfilteredTableMetadata(ctx context.Context, in *api.GetUnfilteredTableMetadataInput) (*api.GetUnfilteredTableMetadataOutput, error) {
+	out, err := d.Client.GetUnfilteredTableMetadata(ctx, in)
+	if err != nil || out == nil {
+		return out, err
+	}
+	cp := *out
+	cp.CellFilters = nil
+	for _, cf := range out.CellFilters {
+		if cf.ColumnName != d.column {
+			cp.CellFilters = append(cp.CellFilters, cf)
+		}
+	}
+	return &cp, nil
+}
+
+func TestRule6_MissingCellFilterEntryFailsQuery(t *testing.T) {
+	l := people(t)
+	l.filter("basics", "", "id", "name")
+	l.filter("hr_pay", "dept = 'hr'", "id", "name", "salary")
+	caller, err := l.cp.CallerForRole(context.Background(), "analyst", map[string]string{authz.AuthorizedCallerTag: engine.DefaultAuthorizedCallerTag})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := func(c api.Client) error {
+		p := &planner.Planner{Client: c, CatalogID: acct, SupportedPermissionTypes: engine.SupportedPermissionTypes, QueryID: "q",
+			Principal: mask.Principal{ARN: caller.Principal, Account: acct, Tags: caller.SessionTags}}
+		_, err := p.Plan(context.Background(), "SELECT id, name FROM hr.people")
+		return err
+	}
+	// The real server's answer plans.
+	if err := plan(l.cp.ClientFor(caller)); err != nil {
+		t.Fatalf("the control plane's own answer: %v", err)
+	}
+	// One entry lost — even for a column the query does not name, even
+	// for one that would be TRUE — and the query fails.
+	for _, col := range []string{"salary", "id"} {
+		err := plan(dropCell{Client: l.cp.ClientFor(caller), column: col})
+		wantCode(t, "entry for "+col+" dropped", err, lferr.AccessDenied, "hr.people", "no entry for authorized column "+col)
+		if err != nil && strings.Contains(err.Error(), "'hr'") {
+			t.Errorf("the refusal quotes the policy: %v", err)
+		}
+	}
+	// Through the engine, the same policy answers normally.
+	if got := query(t, l.as("analyst"), "SELECT id, salary FROM hr.people ORDER BY id"); got != "1,120;2,NULL;3,90;4,NULL;5,NULL" {
+		t.Errorf("cell-filtered salary: %s", got)
+	}
+}
+
+func TestRule7_HiddenRowNeverRaisesError(t *testing.T) {
+	l := people(t)
+	l.filter("hr_rows", "dept = 'hr'", "id", "name", "k")
+	const q = "SELECT id FROM hr.people WHERE k * 4611686018427387904 > 0 ORDER BY id"
+	// The predicate fails on every non-hr row: the administrator, who
+	// sees them, gets the error, which proves the test can fail.
+	if err := execErr(l.admin, q); err == nil {
+		t.Fatal("the overflow does not error even on the hidden rows; the test proves nothing")
+	}
+	if got := query(t, l.as("analyst"), q); got != "3" {
+		t.Errorf("%s as the analyst: %s, want 3", q, got)
+	}
+	// Also inside an aggregate, a join and ORDER BY.
+	for _, q := range []string{
+		"SELECT sum(k * 4611686018427387904) FROM hr.people",
+		"SELECT a.id FROM hr.people a JOIN hr.people b ON a.id = b.id WHERE b.k * 4611686018427387904 >= 0",
+		"SELECT id FROM hr.people ORDER BY k * 4611686018427387904",
+	} {
+		if err := execErr(l.as("analyst"), q); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+}
+
+func TestRule7_UserPredicateSeesNulledCells(t *testing.T) {
+	l := people(t)
+	l.filter("basics", "", "id", "name", "dept")
+	l.filter("hr_pay", "dept = 'hr'", nil...)
+	s := l.as("analyst")
+	cases := []struct{ sql, want string }{
+		// bob and dee earn more than 100, but their salary cells are NULL
+		{"SELECT id FROM hr.people WHERE salary > 100 ORDER BY id", "1"},
+		{"SELECT id FROM hr.people WHERE salary IS NULL ORDER BY id", "2;4;5"},
+		{"SELECT count(salary), sum(salary), max(salary) FROM hr.people", "2,210,120"},
+		{"SELECT dept, count(email) FROM hr.people GROUP BY dept ORDER BY dept", "hr,2;it,0;ops,0"},
+		{"SELECT id, coalesce(email, '-') FROM hr.people ORDER BY email, id", "2,-;4,-;5,-;1,ann@x.com;3,cy@x.com"},
+		{"SELECT count(*) FROM hr.people", "5"},
+	}
+	for _, c := range cases {
+		if got := query(t, s, c.sql); got != c.want {
+			t.Errorf("%s: %s, want %s", c.sql, got, c.want)
+		}
+	}
+	// Masks see the NULLed cell too: a constant mask keeps it NULL.
+	l.mask("hide_email", "email", "'***'")
+	if got := query(t, s, "SELECT id, email FROM hr.people ORDER BY id"); got != "1,***;2,NULL;3,***;4,NULL;5,NULL" {
+		t.Errorf("masked after NULLing: %s", got)
+	}
+}
+
+func TestRule8_PolicyColumnsStayHidden(t *testing.T) {
+	l := people(t)
+	l.filter("hr_rows", "dept = 'hr'", "id", "name", "salary")
+	s := l.as("analyst")
+	res := mustExec(t, s, "SELECT * FROM hr.people ORDER BY id")
+	var names []string
+	for _, c := range res.Columns {
+		names = append(names, c.Name)
+	}
+	if strings.Join(names, ",") != "id,name,salary" || rowsText(res.Rows) != "1,ann,120;3,cy,90" {
+		t.Errorf("SELECT * = %v %s", names, rowsText(res.Rows))
+	}
+	// dept is read by the row filter, and still does not exist.
+	for _, q := range []string{"SELECT dept FROM hr.people", "SELECT id FROM hr.people WHERE dept = 'hr'", "SELECT people.dept FROM hr.people"} {
+		e1 := execErr(s, q)
+		e2 := execErr(s, strings.ReplaceAll(q, "dept", "nosuch"))
+		wantCode(t, q, e1, lferr.UnknownColumn)
+		if e1 == nil || e2 == nil || strings.ReplaceAll(e1.Error(), "dept", "X") != strings.ReplaceAll(e2.Error(), "nosuch", "X") {
+			t.Errorf("%s: the policy column and a missing column differ: %v / %v", q, e1, e2)
+		}
+	}
+	for _, q := range []string{"EXPLAIN SELECT * FROM hr.people", "DESCRIBE hr.people"} {
+		if got := query(t, s, q); strings.Contains(got, "dept") {
+			t.Errorf("%s names the policy column: %s", q, got)
+		}
+	}
+}
+
+func TestRule9_MaskedColumnStatisticsNotUsed(t *testing.T) {
+	l := people(t)
+	l.grant("analyst", tableRes("hr", "people"), "SELECT")
+	l.mask("zero_pay", "salary", "default")
+	l.mask("hash_email", "email", "sha256")
+	s := l.as("analyst")
+	// The files' statistics say salary is in [90, 300]; the analyst's
+	// salaries are 0 (NULL stays NULL).
+	cases := []struct{ sql, want string }{
+		{"SELECT min(salary), max(salary), count(salary) FROM hr.people", "0,0,4"},
+		{"SELECT count(*) FROM hr.people WHERE salary = 0", "4"},
+		{"SELECT count(*) FROM hr.people WHERE salary > 50", "0"},
+		{"SELECT count(*) FROM hr.people WHERE email = 'ann@x.com'", "0"},
+		{"SELECT count(*) FROM hr.people WHERE email = '" + mask.SHA256Hex("ann@x.com") + "'", "1"},
+		{"SELECT max(email) FROM hr.people", maxHash("ann@x.com", "bob@x.com", "cy@x.com", "eve@x.com")},
+	}
+	for _, c := range cases {
+		if got := query(t, s, c.sql); got != c.want {
+			t.Errorf("%s: %s, want %s", c.sql, got, c.want)
+		}
+	}
+	// Cell NULLing: the statistics say salary has one NULL per file at
+	// most; the analyst under a cell filter has three.
+	l2 := people(t)
+	l2.filter("basics", "", "id", "name")
+	l2.filter("hr_pay", "dept = 'hr'", "id", "name", "salary")
+	s2 := l2.as("analyst")
+	if got := query(t, s2, "SELECT count(*) FROM hr.people WHERE salary IS NULL"); got != "3" {
+		t.Errorf("NULLed cells counted: %s, want 3", got)
+	}
+	if got := query(t, s2, "SELECT count(*), count(salary), min(salary), max(salary) FROM hr.people"); got != "5,2,90,120" {
+		t.Errorf("aggregates under the cell filter: %s", got)
+	}
+	// A row filter: COUNT(*) is the visible rows, never the footer's count.
+	l3 := people(t)
+	l3.filter("hr_rows", "dept = 'hr'", nil...)
+	if got := query(t, l3.as("analyst"), "SELECT count(*) FROM hr.people"); got != "2" {
+		t.Errorf("COUNT(*) under a row filter: %s, want 2", got)
+	}
+}
+
+func maxHash(ss ...string) string {
+	m := ""
+	for _, s := range ss {
+		if h := mask.SHA256Hex(s); h > m {
+			m = h
+		}
+	}
+	return m
+}
+
+func TestRule10_ExplainNamesPoliciesHidesExpressions(t *testing.T) {
+	l := people(t)
+	l.filter("basics", "", "id", "name", "email")
+	l.filter("hr_pay", "dept = 'hr' AND k < 5", "id", "name", "salary", "email")
+	l.mask("hash_email", "email", "sha256")
+	got := query(t, l.as("analyst"), "EXPLAIN SELECT name, salary FROM hr.people WHERE id > 1")
+	for _, want := range []string{"SecureScan hr.people", "cell filter on salary", "mask hash_email on email (builtin sha256)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("EXPLAIN does not say %q:\n%s", want, got)
+		}
+	}
+	for _, secret := range []string{"dept", "'hr'", "k < 5", "(k", "sha256(value)", "mask_sha256"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("EXPLAIN shows %q to a non-admin:\n%s", secret, got)
+		}
+	}
+}
+
+func TestRule5_PermissionTypeMismatch(t *testing.T) {
+	l := people(t)
+	l.filter("hr_rows", "dept = 'hr'", nil...)
+	l.role("reader")
+	l.grant("reader", tableRes("hr", "people"), "SELECT")
+	l.mask("hash_email", "email", "sha256")
+	saved := engine.SupportedPermissionTypes
+	t.Cleanup(func() { engine.SupportedPermissionTypes = saved })
+	cases := []struct {
+		name     string
+		declared []string
+		who      string
+		want     string // "" = succeeds
+	}{
+		{"filters without CELL_FILTER_PERMISSION", []string{api.ColumnPermission, api.ColumnMaskPermission}, "analyst", api.CellFilterPermission},
+		{"masks without COLUMN_MASK_PERMISSION", []string{api.ColumnPermission, api.CellFilterPermission}, "reader", api.ColumnMaskPermission},
+		{"everything declared", []string{api.ColumnPermission, api.CellFilterPermission, api.ColumnMaskPermission}, "analyst", ""},
+	}
+	for _, c := range cases {
+		engine.SupportedPermissionTypes = c.declared
+		err := execErr(l.as(c.who), "SELECT id, email FROM hr.people")
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			}
+			continue
+		}
+		wantCode(t, c.name, err, lferr.PermissionTypeMismatch, c.want)
+	}
+	// What this engine declares is exactly what the secure scan enforces.
+	engine.SupportedPermissionTypes = saved
+	if got := strings.Join(saved, ","); got != "COLUMN_PERMISSION,CELL_FILTER_PERMISSION,COLUMN_MASK_PERMISSION" {
+		t.Errorf("SupportedPermissionTypes = %s", got)
+	}
+}
