@@ -11,7 +11,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/sluicedb/sluice/planner/plan"
-	"github.com/sluicedb/sluice/planner/types"
 )
 
 // Benchmarks over 1M rows in BatchSize batches; each reports ns/row.
@@ -158,8 +157,6 @@ func BenchmarkExprInList(b *testing.B) {
 		b.Run(fmt.Sprintf("dict=%v", dict), func(b *testing.B) { runBench(b, e, benchBatches(b, stringCols(dict), false)) })
 	}
 }
-
-var _ = types.Int64T
 
 // BenchmarkExprStringFunc measures the long-tail path (fnNode: a typed row
 // loop with one direct call per row).

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/apache/arrow-go/v18/arrow"
-
 	"github.com/sluicedb/sluice/planner/plan"
 	"github.com/sluicedb/sluice/planner/types"
 )
@@ -458,5 +456,3 @@ func fmtRow(r []types.Value) string {
 	}
 	return s + "]"
 }
-
-var _ = arrow.Null
