@@ -164,7 +164,7 @@ func isNotFound(err error) bool {
 
 func (a *applier) run() error {
 	steps := []func() error{a.settings, a.managedPolicies, a.users, a.roles, a.databases, a.locations, a.lfTags, a.lfTagExpressions,
-		a.assignments, a.filters, a.masks, a.grants}
+		a.assignments, a.filters, a.masks, a.grants, a.pruneGrants}
 	for _, step := range steps {
 		if err := a.ctx.Err(); err != nil {
 			return lferr.Wrap(lferr.OperationTimeout, err, "request cancelled: %v", err)
@@ -1212,4 +1212,165 @@ func listAll(tx *store.Tx, catalogID string, in lf.ListInput) ([]api.PrincipalRe
 		}
 		in.NextToken = next
 	}
+}
+
+// resourceKey identifies a grant's resource the way the grant store does
+// (kind and lower-cased names; LF-tag values as a set), ignoring a
+// TableWithColumns' columns, which pruneGrants compares separately.
+func resourceKey(r *api.Resource) string {
+	if r == nil {
+		return ""
+	}
+	lower := strings.ToLower
+	switch {
+	case r.Catalog != nil:
+		return "catalog"
+	case r.Database != nil:
+		return "database:" + lower(r.Database.Name)
+	case r.Table != nil:
+		if r.Table.TableWildcard != nil {
+			return "table:" + lower(r.Table.DatabaseName) + ".*"
+		}
+		return "table:" + lower(r.Table.DatabaseName) + "." + lower(r.Table.Name)
+	case r.TableWithColumns != nil:
+		return "columns:" + lower(r.TableWithColumns.DatabaseName) + "." + lower(r.TableWithColumns.Name)
+	case r.DataCellsFilter != nil:
+		f := r.DataCellsFilter
+		return "filter:" + lower(f.DatabaseName) + "." + lower(f.TableName) + ":" + lower(f.Name)
+	case r.DataLocation != nil:
+		if n, err := lf.NormalizeLocation(r.DataLocation.ResourceArn); err == nil {
+			return "location:" + n
+		}
+		return "location:" + r.DataLocation.ResourceArn
+	case r.LFTag != nil:
+		v := lowerAll(r.LFTag.TagValues)
+		slices.Sort(v)
+		return "tag:" + lower(r.LFTag.TagKey) + "=" + strings.Join(slices.Compact(v), ",")
+	case r.LFTagPolicy != nil:
+		p := r.LFTagPolicy
+		if p.ExpressionName != "" {
+			return "policy:" + strings.ToUpper(p.ResourceType) + ":@" + lower(p.ExpressionName)
+		}
+		var terms []string
+		for _, t := range p.Expression {
+			v := lowerAll(t.TagValues)
+			slices.Sort(v)
+			terms = append(terms, lower(t.TagKey)+"="+strings.Join(slices.Compact(v), ","))
+		}
+		slices.Sort(terms)
+		return "policy:" + strings.ToUpper(p.ResourceType) + ":" + strings.Join(terms, ":")
+	case r.LFTagExpression != nil:
+		return "expression:" + lower(r.LFTagExpression.Name)
+	}
+	return ""
+}
+
+// pruneGrants (Prune only) revokes, for each principal the file grants
+// to, the explicit grants and permissions the file does not list, so the
+// file states exactly what those principals hold. Principals the file
+// does not name keep everything.
+func (a *applier) pruneGrants() error {
+	if !a.lake.Prune || len(a.lake.Grants) == 0 {
+		return nil
+	}
+	type want struct {
+		perms, grantable []string
+		cols             []string // include-list columns declared (TableWithColumns)
+		wildcard         bool     // a TableWithColumns declared with a column wildcard
+	}
+	declared := map[string]map[string]*want{}
+	for _, g := range a.lake.Grants {
+		if g.Principal == nil || g.Resource == nil {
+			continue
+		}
+		p, err := lf.NormalizePrincipal(g.Principal.DataLakePrincipalIdentifier)
+		if err != nil {
+			continue // GrantPermissions already refused it
+		}
+		if declared[p] == nil {
+			declared[p] = map[string]*want{}
+		}
+		k := resourceKey(g.Resource)
+		w := declared[p][k]
+		if w == nil {
+			w = &want{}
+			declared[p][k] = w
+		}
+		w.perms = append(w.perms, upperAll(g.Permissions)...)
+		w.grantable = append(w.grantable, upperAll(g.PermissionsWithGrantOption)...)
+		if t := g.Resource.TableWithColumns; t != nil {
+			if t.ColumnWildcard != nil {
+				w.wildcard = true
+			}
+			w.cols = append(w.cols, lowerAll(t.ColumnNames)...)
+		}
+	}
+	rows, err := listAll(a.tx, a.account, lf.ListInput{})
+	if err != nil {
+		return fail("Grant", "listing", err)
+	}
+	for _, r := range rows {
+		if r.Principal == nil || r.Resource == nil {
+			continue
+		}
+		p := r.Principal.DataLakePrincipalIdentifier
+		mine, ok := declared[p]
+		if !ok {
+			continue
+		}
+		name := p + " on " + resourceName(r.Resource)
+		rev := lf.GrantInput{Principal: r.Principal, Resource: r.Resource}
+		w := mine[resourceKey(r.Resource)]
+		if w == nil {
+			rev.Permissions = r.Permissions
+		} else {
+			for _, perm := range r.Permissions {
+				if !slices.Contains(w.perms, perm) {
+					rev.Permissions = append(rev.Permissions, perm)
+				}
+			}
+			for _, perm := range r.PermissionsWithGrantOption {
+				if !slices.Contains(w.grantable, perm) && !slices.Contains(rev.Permissions, perm) {
+					rev.PermissionsWithGrantOption = append(rev.PermissionsWithGrantOption, perm)
+				}
+			}
+			// Columns granted beyond the declared include lists go too.
+			if t := r.Resource.TableWithColumns; t != nil && t.ColumnWildcard == nil && !w.wildcard && len(rev.Permissions) == 0 {
+				var extra []string
+				for _, c := range t.ColumnNames {
+					if !slices.Contains(w.cols, strings.ToLower(c)) {
+						extra = append(extra, c)
+					}
+				}
+				if len(extra) > 0 {
+					cols := lf.GrantInput{Principal: r.Principal, Permissions: []string{"SELECT"}, Resource: &api.Resource{TableWithColumns: &api.TableWithColumnsResource{
+						CatalogId: t.CatalogId, DatabaseName: t.DatabaseName, Name: t.Name, ColumnNames: extra}}}
+					if err := lf.RevokePermissions(a.tx, a.account, trusted, cols, a.now); err != nil {
+						return fail("Grant", name, err)
+					}
+					a.note("Grant", name, Deleted, "revoked SELECT on columns "+strings.Join(extra, ","))
+				}
+			}
+		}
+		if len(rev.Permissions) == 0 && len(rev.PermissionsWithGrantOption) == 0 {
+			continue
+		}
+		if err := lf.RevokePermissions(a.tx, a.account, trusted, rev, a.now); err != nil {
+			return fail("Grant", name, err)
+		}
+		what := "revoked " + strings.Join(rev.Permissions, ",")
+		if len(rev.PermissionsWithGrantOption) > 0 {
+			what = strings.TrimSpace(what + " grant option " + strings.Join(rev.PermissionsWithGrantOption, ","))
+		}
+		a.note("Grant", name, Deleted, what)
+	}
+	return nil
+}
+
+func upperAll(l []string) []string {
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = strings.ToUpper(s)
+	}
+	return out
 }

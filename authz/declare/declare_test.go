@@ -472,3 +472,48 @@ func TestGrantKindsIdempotent(t *testing.T) {
 		t.Errorf("grant option added: %v", rep.Changes)
 	}
 }
+
+func TestPruneGrants(t *testing.T) {
+	cp := openCP(t)
+	extra := salesLake + `
+  - Principal: {DataLakePrincipalIdentifier: "arn:aws:iam::111122223333:role/analyst"}
+    Resource: {Database: {Name: sales}}
+    Permissions: [CREATE_TABLE, DESCRIBE]
+    PermissionsWithGrantOption: [DESCRIBE]
+  - Principal: {DataLakePrincipalIdentifier: "arn:aws:iam::111122223333:role/analyst"}
+    Resource: {TableWithColumns: {DatabaseName: sales, Name: orders, ColumnNames: [email]}}
+    Permissions: [SELECT]
+  - Principal: {DataLakePrincipalIdentifier: "arn:aws:iam::111122223333:role/other"}
+    Resource: {Database: {Name: sales}}
+    Permissions: [DESCRIBE]
+`
+	apply(t, cp, parse(t, extra))
+	// Pruning to salesLake takes back what it does not list from analyst,
+	// and leaves "other", whom it does not name, alone.
+	rep := apply(t, cp, parse(t, salesLake+"Prune: true\n"))
+	var got []string
+	for _, c := range rep.Changes {
+		if c.Action != Unchanged {
+			got = append(got, c.String())
+		}
+	}
+	want := []string{
+		"deleted   Grant arn:aws:iam::111122223333:role/analyst on columns sales.orders:email,id,region (revoked SELECT on columns email)",
+		"deleted   Grant arn:aws:iam::111122223333:role/analyst on database sales (revoked CREATE_TABLE grant option DESCRIBE)",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("prune:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	x, err := cp.Explain(ctx, "analyst", "sales", "orders")
+	if err != nil || x.Answer == nil || !slices.Equal(x.Answer.AuthorizedColumns, []string{"id", "region", "email"}) {
+		t.Errorf("after prune: %+v %v", x, err)
+	}
+	x, err = cp.Explain(ctx, "other", "sales", "orders")
+	if err != nil || x.Answer != nil {
+		t.Errorf("other: %+v %v", x, err)
+	}
+	v := cp.CatalogVersion()
+	if rep := apply(t, cp, parse(t, salesLake+"Prune: true\n")); rep.Count(Unchanged) != len(rep.Changes) || cp.CatalogVersion() != v {
+		t.Errorf("second prune changed something: %v", rep.Changes)
+	}
+}

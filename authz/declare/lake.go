@@ -38,9 +38,11 @@ type Lake struct {
 	Grants              []lf.GrantInput                `json:"Grants"`
 	// Prune removes, for the objects the file names, what the file does
 	// not list: a declared role's inline policies and managed-policy
-	// attachments, a declared LF-tag's values, and the LF-tags assigned to
-	// a resource of LFTagAssignments. It never deletes an object the file
-	// does not name (a database, a role, a grant).
+	// attachments, a declared LF-tag's values, the LF-tags assigned to a
+	// resource of LFTagAssignments, and the explicit grants (permissions,
+	// grant options, columns) of a principal of Grants that Grants does
+	// not list. It never deletes an object the file does not name (a
+	// database, a table, a role, a tag, a filter, a mask).
 	Prune bool `json:"Prune"`
 }
 
