@@ -52,6 +52,7 @@ var commands = []command{
 	{"bench", runBench},
 	{"apply", runApply},
 	{"admin", runAdmin},
+	{"audit", runAudit},
 }
 
 // globals are the flags every command accepts.
