@@ -19,7 +19,7 @@
 // read are authorized with the caller's rights.
 //
 // Rewrite rules (join ordering, decorrelation into semi / anti joins,
-// column pruning) live in planner/opt; see its doc.go for the rule that
+// filter pushdown, column pruning) live in planner/opt; see its doc.go for the rule that
 // keeps user expressions above the secure scan.
 //
 // File map: planner.go (entry, statement dispatch), bind.go (tables,

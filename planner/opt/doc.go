@@ -1,7 +1,9 @@
 // Package opt holds the planner's rewrite rules: splitting and recombining
 // conjuncts, remapping column references, greedy join ordering of
 // inner-join blocks (OrderJoins), turning EXISTS / IN conjuncts into semi
-// and anti joins (Decorrelate), and column pruning (PruneColumns).
+// and anti joins (Decorrelate), moving filters down to the scans
+// (PushFilters) and column pruning (PruneColumns). The planner runs them
+// in that order: Decorrelate, PushFilters, partition listing, PruneColumns.
 //
 // The security rule every rule here keeps (VISION rule 7, STYLE §3 item 4):
 // optimizer rules never move a user expression below a secure scan. A user
