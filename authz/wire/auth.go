@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/sluicedb/sluice/authz"
@@ -86,5 +85,3 @@ func errNotLakeCaller(req *request) error {
 	return lferr.New(lferr.AccessDenied, "User: %s is not authorized to perform: %s:%s: only the data lake administrator (%s) and role sessions (sts:AssumeRole) call Lake Formation and Glue on sluice",
 		req.who.arn(), req.service, req.op, AdminUserName)
 }
-
-var errNoCaller = errors.New("no caller")

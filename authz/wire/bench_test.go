@@ -11,10 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
-	gtypes "github.com/aws/aws-sdk-go-v2/service/glue/types"
 
 	"github.com/sluicedb/sluice/authz"
-	"github.com/sluicedb/sluice/authz/wire"
 )
 
 // BenchmarkGetUnfilteredTableMetadataHTTP measures the integration call an
@@ -96,9 +94,6 @@ func benchGUTM(b *testing.B, noSync bool) {
 	// process): what the latencies cost when the machine is not shared.
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/call")
 }
-
-var _ = gtypes.PermissionTypeColumnPermission
-var _ = wire.DefaultMaxInFlight
 
 // processCPU is the process's user+system CPU time.
 func processCPU() time.Duration {

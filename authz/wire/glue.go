@@ -197,16 +197,13 @@ func glueUpdateDatabase(s *Server, req *request) (any, error) {
 	if err := s.checkCatalog(in.CatalogId); err != nil {
 		return nil, err
 	}
+	if err := s.gate(req, sts.Target{Database: in.Name}, nil); err != nil {
+		return nil, err
+	}
 	// Role sessions would need ALTER on the database; the facade has no
 	// database-level LF check to reuse yet, so only the administrator may.
 	if !req.who.admin {
-		if err := s.gate(req, sts.Target{Database: in.Name}, nil); err != nil {
-			return nil, err
-		}
 		return nil, lferr.New(lferr.AccessDenied, "Insufficient Lake Formation permission(s): only the data lake administrator may update databases on sluice")
-	}
-	if err := s.gate(req, sts.Target{Database: in.Name}, nil); err != nil {
-		return nil, err
 	}
 	return nil, s.cp.Catalog().UpdateDatabase(req.ctx, s.account, in.Name, in.DatabaseInput)
 }

@@ -1,7 +1,6 @@
 package wire_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -163,7 +162,5 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
-
-var _ = bytes.NewReader
 
 func xmlUnmarshal(b []byte, v any) error { return xml.Unmarshal(b, v) }

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/sluicedb/sluice/authz/iam"
 	"github.com/sluicedb/sluice/authz/lferr"
@@ -423,5 +422,3 @@ func iamCreateAccessKey(s *Server, req *request) (any, error) {
 	res.AccessKey.SecretAccessKey, res.AccessKey.CreateDate = secret, isoTime(key.CreateDate)
 	return queryOK(req, res), nil
 }
-
-var _ = time.Now

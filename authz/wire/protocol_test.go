@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -231,5 +230,3 @@ func TestThrottling(t *testing.T) {
 		t.Fatalf("second request: %d %s, want 503 ThrottlingException", status, body)
 	}
 }
-
-var _ = url.Values{}

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,7 +19,6 @@ import (
 	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/authz/store"
 	"github.com/sluicedb/sluice/authz/sts"
-	"github.com/sluicedb/sluice/storage/cred"
 )
 
 // Defaults of a Server.
@@ -60,17 +60,13 @@ type Server struct {
 	adminArn string
 }
 
-// New returns a Server over cp. It loads the home's sealing key (the same
-// file the control plane uses) so that it can recover the secrets SigV4
-// verification needs and mint IAM access keys.
+// New returns a Server over cp. It uses the home's sealer to recover the
+// secrets SigV4 verification needs and to seal the IAM access keys it
+// mints.
 func New(cp *authz.ControlPlane, opts Options) (*Server, error) {
-	key, err := cred.LoadOrCreateKey(cp.Home()+"/"+authz.KeysDir+"/"+authz.SealingKeyFile, rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	sealer, err := iam.NewSealer(key, rand.Reader)
-	if err != nil {
-		return nil, err
+	sealer := cp.Sealer()
+	if sealer == nil {
+		return nil, lferr.AssertionFailedf("the control plane has no sealer")
 	}
 	s := &Server{cp: cp, sealer: sealer, cache: iam.NewPolicyCache(4096), log: opts.Logger, now: opts.Now,
 		maxBody: opts.MaxBody, account: cp.AccountID(), region: cp.Region()}
@@ -205,7 +201,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
 			s.writeError(w, req, &wireErr{code: "SerializationException", query: "ValidationError", status: http.StatusRequestEntityTooLarge,
-				msg: "The request body exceeds the limit of " + itoa(int(s.maxBody)) + " bytes."})
+				msg: "The request body exceeds the limit of " + strconv.FormatInt(s.maxBody, 10) + " bytes."})
 			return
 		}
 		s.writeError(w, req, &wireErr{code: "SerializationException", query: "ValidationError", status: 400, msg: "Cannot read the request body."})
@@ -281,26 +277,4 @@ func unknownOp(req *request) error {
 		return &wireErr{query: "InvalidAction", status: 400, msg: "Could not find operation " + quote(req.op) + " for service " + req.service + "."}
 	}
 	return &wireErr{code: "UnknownOperationException", status: 400, msg: "Operation " + quote(req.op) + " is not served by sluice's " + req.service + " endpoint."}
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }
