@@ -841,7 +841,11 @@ func resourceName(r *api.Resource) string {
 	case r.TableWithColumns != nil:
 		t := r.TableWithColumns
 		if t.ColumnWildcard != nil {
-			return "columns " + t.DatabaseName + "." + t.Name + ":* except " + strings.Join(t.ColumnWildcard.ExcludedColumnNames, ",")
+			s := "columns " + t.DatabaseName + "." + t.Name + ":*"
+			if len(t.ColumnWildcard.ExcludedColumnNames) > 0 {
+				s += " except " + strings.Join(t.ColumnWildcard.ExcludedColumnNames, ",")
+			}
+			return s
 		}
 		return "columns " + t.DatabaseName + "." + t.Name + ":" + strings.Join(t.ColumnNames, ",")
 	case r.DataLocation != nil:
@@ -890,7 +894,7 @@ func (a *applier) assignedTags(in api.AddLFTagsToResourceInput) (map[string]map[
 		return map[string]map[string]string{"": pairs(out.LFTagOnDatabase)}, []string{""}, nil
 	case r.Table != nil:
 		return map[string]map[string]string{"": pairs(out.LFTagsOnTable)}, []string{""}, nil
-	case r.TableWithColumns != nil:
+	case r.TableWithColumns != nil && len(r.TableWithColumns.ColumnNames) > 0 && r.TableWithColumns.ColumnWildcard == nil:
 		m := map[string]map[string]string{}
 		var targets []string
 		for _, c := range r.TableWithColumns.ColumnNames {
@@ -904,7 +908,7 @@ func (a *applier) assignedTags(in api.AddLFTagsToResourceInput) (map[string]map[
 		}
 		return m, targets, nil
 	}
-	return nil, nil, lferr.New(lferr.InvalidInput, "LF-tags are assigned to a Database, a Table or a TableWithColumns (ColumnNames) resource")
+	return nil, nil, lferr.New(lferr.InvalidInput, "LF-tags are assigned to a Database, a Table, or named columns (TableWithColumns with ColumnNames, no ColumnWildcard)")
 }
 
 func (a *applier) assignments() error {

@@ -386,6 +386,15 @@ func TestFailureAppliesNothing(t *testing.T) {
 	if _, err := cp.Catalog().GetDatabase(ctx, cp.AccountID(), "sales"); lferr.CodeOf(err) != lferr.EntityNotFound {
 		t.Errorf("database sales exists after a failed apply: %v", err)
 	}
+	// Tags go on named columns only: a column wildcard is refused, not
+	// silently skipped.
+	_, err = Apply(ctx, cp, parse(t, salesLake+`
+LFTags: [{TagKey: tier, TagValues: [gold]}]
+LFTagAssignments: [{Resource: {TableWithColumns: {DatabaseName: sales, Name: orders, ColumnWildcard: {}}}, LFTags: [{TagKey: tier, TagValues: [gold]}]}]
+`), Options{})
+	if lferr.CodeOf(err) != lferr.InvalidInput || !strings.Contains(err.Error(), "LFTagAssignment columns sales.orders:*: LF-tags are assigned to") {
+		t.Errorf("column wildcard assignment: %v", err)
+	}
 	// A validation error of an API names the object and keeps its code.
 	_, err = Apply(ctx, cp, parse(t, "LFTags: [{TagKey: 'bad key!', TagValues: [x]}]\n"), Options{})
 	if lferr.CodeOf(err) != lferr.InvalidInput || !strings.Contains(err.Error(), "LFTag bad key!:") {
