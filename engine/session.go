@@ -8,6 +8,7 @@ import (
 	"github.com/sluicedb/sluice/authz"
 	"github.com/sluicedb/sluice/authz/api"
 	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/authz/mask"
 	"github.com/sluicedb/sluice/exec"
 	"github.com/sluicedb/sluice/planner"
 	"github.com/sluicedb/sluice/planner/plan"
@@ -272,7 +273,24 @@ func (s *Session) newPlanner(database string) *planner.Planner {
 		SupportedPermissionTypes: SupportedPermissionTypes,
 		QueryID:                  s.cur.id,
 		QueryAuthorizationID:     s.cur.QueryAuthorizationID(),
+		Principal:                s.maskPrincipal(),
 	}
+}
+
+// maskPrincipal is who masks are specialized for: the role session's ARN,
+// account and session tags, or the account root for the administrator.
+func (s *Session) maskPrincipal() mask.Principal {
+	if s.admin {
+		c := s.e.cp.Admin()
+		return mask.Principal{ARN: c.Principal, Account: c.Account}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tags := make(map[string]string, len(s.caller.SessionTags))
+	for k, v := range s.caller.SessionTags {
+		tags[k] = v
+	}
+	return mask.Principal{ARN: s.caller.Principal, Account: s.caller.Account, Tags: tags}
 }
 
 // QueryID is the id of the session's last statement (QuerySessionContext
