@@ -115,7 +115,11 @@ func prune(n plan.Node, need []bool) (plan.Node, []int) {
 		var cols []plan.ScanColumn
 		for i, c := range n.Columns {
 			m[i] = -1
-			if need[i] {
+			// Partition keys are kept: they cost no I/O, and with all of
+			// them present exec maps PartitionRef.Values (in the table's
+			// key order) to columns by position rather than by parsing
+			// the partition location.
+			if need[i] || c.PartitionKey {
 				m[i] = len(cols)
 				cols = append(cols, c)
 			}
