@@ -265,6 +265,28 @@ func (a *adminCmd) explain(args []string) error {
 	}
 	w := a.g.stdout
 	fmt.Fprintf(w, "principal: %s\ntable:     %s\n", x.Principal, x.Table)
+	// The table's effective LF-tags: what tag policies were matched against.
+	if tags, err := cp.LFTags().GetResourceLFTags(a.ctx, api.GetResourceLFTagsInput{
+		Resource: &api.Resource{Table: &api.TableResource{DatabaseName: db, Name: tbl}}}); err == nil {
+		var parts []string
+		onTable := map[string]string{}
+		for _, p := range tags.LFTagsOnTable {
+			v := strings.Join(p.TagValues, ",")
+			onTable[p.TagKey] = v
+			parts = append(parts, p.TagKey+"="+v)
+		}
+		// Columns inherit the table's tags; show only where they differ.
+		for _, c := range tags.LFTagsOnColumns {
+			for _, p := range c.LFTags {
+				if v := strings.Join(p.TagValues, ","); onTable[p.TagKey] != v {
+					parts = append(parts, c.Name+":"+p.TagKey+"="+v)
+				}
+			}
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(w, "LF-tags:   %s\n", strings.Join(parts, " "))
+		}
+	}
 	fmt.Fprintln(w, "because:")
 	for _, l := range x.Lines {
 		fmt.Fprintf(w, "  %s\n", l)

@@ -76,7 +76,7 @@ func TestAdminCommands(t *testing.T) {
 				"arn:aws:iam::111122223333:role/principal2  columns:a.t1:id  SELECT       -\n" +
 				"(2 rows)\n"},
 		{[]string{"admin", "explain", "--principal", "principal2", "a.t1"}, 0,
-			"principal: arn:aws:iam::111122223333:role/principal2\ntable:     a.t1\nbecause:\n" +
+			"principal: arn:aws:iam::111122223333:role/principal2\ntable:     a.t1\nLF-tags:   module=sales\nbecause:\n" +
 				"  grant SELECT on columns (id) of table a.t1 to arn:aws:iam::111122223333:role/principal2 implies DESCRIBE: DESCRIBE\n" +
 				"  columns restricted: 1 of 2 authorized (id)\n" +
 				"outcome:   RESTRICTED\nengine must support: COLUMN_PERMISSION\n" +
@@ -86,7 +86,7 @@ func TestAdminCommands(t *testing.T) {
 		{[]string{"admin", "revoke", "principal2", "columns:a.t1:id", "SELECT"}, 1,
 			"InvalidInputException: No permissions revoked. Grantee arn:aws:iam::111122223333:role/principal2 has none of SELECT on columns of table a.t1.\n"},
 		{[]string{"admin", "explain", "--principal", "principal2", "a.t1"}, 0,
-			"principal: arn:aws:iam::111122223333:role/principal2\ntable:     a.t1\nbecause:\n  no Lake Formation permission on a.t1\n" +
+			"principal: arn:aws:iam::111122223333:role/principal2\ntable:     a.t1\nLF-tags:   module=sales\nbecause:\n  no Lake Formation permission on a.t1\n" +
 				"  refused: AccessDeniedException: Insufficient Lake Formation permission(s) on a.t1\noutcome:   DENIED\n"},
 		{[]string{"admin", "grant", "principal2", "table:a.nope", "SELECT"}, 1,
 			"EntityNotFoundException: Table nope not found in database a.\n"},
@@ -132,7 +132,7 @@ func TestAdminCommands(t *testing.T) {
 		t.Errorf("explain with a filter: exit %d\n%s", code, out)
 	}
 	code, out, _ = runCLI(t, "", "--home", home, "admin", "explain", "--principal", "principal1", "a.t1")
-	if code != 0 || !strings.Contains(out, "ColumnMask:        v: '***' (gold_v)\n") {
+	if code != 0 || !strings.Contains(out, "LF-tags:   module=sales v:tier=gold\n") || !strings.Contains(out, "ColumnMask:        v: '***' (gold_v)\n") {
 		t.Errorf("explain with a tag mask: exit %d\n%s", code, out)
 	}
 }
