@@ -35,17 +35,60 @@ import (
 // a malformed batch) into an internal error for this query instead of
 // taking the process down.
 func Build(n plan.Node, env *Env) (Operator, error) {
-	op, err := buildNode(n, env)
+	if env == nil {
+		env = &Env{}
+	}
+	b := &builder{env: env, types: map[plan.Node][]types.T{}}
+	op, err := b.node(n)
 	if err != nil {
 		return nil, err
 	}
 	return &recoverOp{in: op}, nil
 }
 
-func buildNode(n plan.Node, env *Env) (Operator, error) {
-	if env == nil {
-		env = &Env{}
+// builder carries what one Build shares: the Env and the column types of
+// the nodes seen, memoized because plan.Join.Schema rebuilds its whole
+// subtree's schema on every call (quadratic on select5's deep join trees).
+type builder struct {
+	env   *Env
+	types map[plan.Node][]types.T
+}
+
+// typesOf returns the output column types of n.
+func (b *builder) typesOf(n plan.Node) []types.T {
+	if t, ok := b.types[n]; ok {
+		return t
 	}
+	var t []types.T
+	switch n := n.(type) {
+	case *plan.Join:
+		l := b.typesOf(n.Left)
+		if n.Kind == plan.SemiJoin || n.Kind == plan.AntiJoin {
+			t = l
+		} else {
+			t = append(append([]types.T(nil), l...), b.typesOf(n.Right)...)
+		}
+	case *plan.Filter:
+		t = b.typesOf(n.Input)
+	case *plan.Sort:
+		t = b.typesOf(n.Input)
+	case *plan.Limit:
+		t = b.typesOf(n.Input)
+	case *plan.Distinct:
+		t = b.typesOf(n.Input)
+	case *plan.Union:
+		if len(n.Inputs) > 0 {
+			t = b.typesOf(n.Inputs[0])
+		}
+	default:
+		t = opColTypes(n.Schema())
+	}
+	b.types[n] = t
+	return t
+}
+
+func (b *builder) node(n plan.Node) (Operator, error) {
+	env := b.env
 	if n == nil {
 		return nil, lferr.AssertionFailedf("exec.Build: nil plan node")
 	}
@@ -55,61 +98,61 @@ func buildNode(n plan.Node, env *Env) (Operator, error) {
 	case *plan.Values:
 		return newValuesOp(n, env)
 	case *plan.Filter:
-		in, err := buildNode(n.Input, env)
+		in, err := b.node(n.Input)
 		if err != nil {
 			return nil, err
 		}
 		return newFilterOp(in, n.Pred, env)
 	case *plan.Project:
-		in, err := buildNode(n.Input, env)
+		in, err := b.node(n.Input)
 		if err != nil {
 			return nil, err
 		}
-		return newProjectOp(in, n.Input.Schema(), n.Exprs, n.Cols, env)
+		return newProjectOp(in, nil, n.Exprs, n.Cols, env)
 	case *plan.Aggregate:
-		in, err := buildNode(n.Input, env)
+		in, err := b.node(n.Input)
 		if err != nil {
 			return nil, err
 		}
 		return newAggOp(in, n, env)
 	case *plan.Join:
-		return newJoinOp(n, env)
+		return newJoinOp(n, b)
 	case *plan.Sort:
-		in, err := buildNode(n.Input, env)
+		in, err := b.node(n.Input)
 		if err != nil {
 			return nil, err
 		}
-		return newSortOp(in, n.Input.Schema(), n.Keys, -1, env)
+		return newSortOp(in, b.typesOf(n.Input), n.Keys, -1, env)
 	case *plan.Limit:
 		if s, ok := n.Input.(*plan.Sort); ok && n.Count >= 0 {
-			in, err := buildNode(s.Input, env)
+			in, err := b.node(s.Input)
 			if err != nil {
 				return nil, err
 			}
-			top, err := newSortOp(in, s.Input.Schema(), s.Keys, n.Offset+n.Count, env)
+			top, err := newSortOp(in, b.typesOf(s.Input), s.Keys, n.Offset+n.Count, env)
 			if err != nil {
 				return nil, err
 			}
 			return &limitOp{in: top, offset: n.Offset, count: n.Count}, nil
 		}
-		in, err := buildNode(n.Input, env)
+		in, err := b.node(n.Input)
 		if err != nil {
 			return nil, err
 		}
 		return &limitOp{in: in, offset: n.Offset, count: n.Count}, nil
 	case *plan.Distinct:
-		in, err := buildNode(n.Input, env)
+		in, err := b.node(n.Input)
 		if err != nil {
 			return nil, err
 		}
-		return newDistinctOp(in, n.Input.Schema(), env)
+		return newDistinctOp(in, b.typesOf(n.Input), env)
 	case *plan.Union:
 		if len(n.Inputs) == 0 {
 			return nil, lferr.AssertionFailedf("union with no inputs")
 		}
 		ins := make([]Operator, 0, len(n.Inputs))
 		for _, c := range n.Inputs {
-			op, err := buildNode(c, env)
+			op, err := b.node(c)
 			if err != nil {
 				for _, o := range ins {
 					o.Close()
@@ -120,7 +163,7 @@ func buildNode(n plan.Node, env *Env) (Operator, error) {
 		}
 		var op Operator = &unionAllOp{ins: ins}
 		if !n.All {
-			return newDistinctOp(op, n.Schema(), env)
+			return newDistinctOp(op, b.typesOf(n), env)
 		}
 		return op, nil
 	}

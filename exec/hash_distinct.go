@@ -3,7 +3,7 @@ package exec
 import (
 	"context"
 
-	"github.com/sluicedb/sluice/planner/plan"
+	"github.com/sluicedb/sluice/planner/types"
 )
 
 // distinctOp removes duplicate rows (NULLs equal) as a stream: each batch is
@@ -21,8 +21,8 @@ type distinctOp struct {
 	mc     memCharge
 }
 
-func newDistinctOp(in Operator, schema []plan.Column, env *Env) (Operator, error) {
-	return &distinctOp{in: in, ht: newHashTable(opColTypes(schema))}, nil
+func newDistinctOp(in Operator, colTypes []types.T, env *Env) (Operator, error) {
+	return &distinctOp{in: in, ht: newHashTable(colTypes)}, nil
 }
 
 func (o *distinctOp) Init(ctx context.Context) error {

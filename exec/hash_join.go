@@ -76,7 +76,8 @@ type joinOp struct {
 	mc         memCharge
 }
 
-func newJoinOp(n *plan.Join, env *Env) (Operator, error) {
+func newJoinOp(n *plan.Join, b *builder) (Operator, error) {
+	env := b.env
 	if len(n.LeftKeys) != len(n.RightKeys) {
 		return nil, lferr.AssertionFailedf("join has %d left keys and %d right keys", len(n.LeftKeys), len(n.RightKeys))
 	}
@@ -84,8 +85,8 @@ func newJoinOp(n *plan.Join, env *Env) (Operator, error) {
 		return nil, lferr.New(lferr.Unsupported, "join kind %d is not supported", n.Kind)
 	}
 	o := &joinOp{node: n, kind: n.Kind, mem: env.allocator(), hashed: len(n.LeftKeys) > 0}
-	o.leftT = opColTypes(n.Left.Schema())
-	o.rightT = opColTypes(n.Right.Schema())
+	o.leftT = b.typesOf(n.Left)
+	o.rightT = b.typesOf(n.Right)
 	var err error
 	if o.lkeys, err = opCompileAll(n.LeftKeys, env); err != nil {
 		return nil, err
@@ -109,10 +110,10 @@ func newJoinOp(n *plan.Join, env *Env) (Operator, error) {
 		}
 		o.ht = newHashTable(kt)
 	}
-	if o.left, err = buildNode(n.Left, env); err != nil {
+	if o.left, err = b.node(n.Left); err != nil {
 		return nil, err
 	}
-	if o.right, err = buildNode(n.Right, env); err != nil {
+	if o.right, err = b.node(n.Right); err != nil {
 		o.left.Close()
 		return nil, err
 	}

@@ -260,7 +260,7 @@ func BenchmarkSortInt64(b *testing.B) {
 	in := intBatches(n, func(int) int64 { return rng.Int64() }, false)
 	start := startTimer(b)
 	for i := 0; i < b.N; i++ {
-		op, err := newSortOp(&repeatSource{batches: in}, []plan.Column{{T: i64}, {T: i64}}, []plan.SortKey{{Expr: cr(0, i64)}}, -1, &Env{})
+		op, err := newSortOp(&repeatSource{batches: in}, []types.T{i64, i64}, []plan.SortKey{{Expr: cr(0, i64)}}, -1, &Env{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -277,7 +277,7 @@ func BenchmarkTopN(b *testing.B) {
 	in := intBatches(n, func(int) int64 { return rng.Int64() }, false)
 	start := startTimer(b)
 	for i := 0; i < b.N; i++ {
-		op, err := newSortOp(&repeatSource{batches: in}, []plan.Column{{T: i64}, {T: i64}}, []plan.SortKey{{Expr: cr(0, i64), Desc: true}}, 100, &Env{})
+		op, err := newSortOp(&repeatSource{batches: in}, []types.T{i64, i64}, []plan.SortKey{{Expr: cr(0, i64), Desc: true}}, 100, &Env{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -170,7 +170,7 @@ func TestDistinctDictionaryAndSelection(t *testing.T) {
 	b1 := &Batch{Cols: []arrowArray{mkDict(mem, "a", "b", nil, "a", "c"), mkArr(mem, i64, 1, 2, 3, 1, 5)}, N: 5, Sel: []int32{0, 1, 2, 3}}
 	b2 := &Batch{Cols: []arrowArray{mkArr(mem, str, "a", "c", nil, "b"), mkArr(mem, i64, 1, 5, 3, 9)}, N: 4}
 	src := &testSource{batches: []*Batch{b1, b2}}
-	op, err := newDistinctOp(src, []plan.Column{{T: str}, {T: i64}}, &Env{Alloc: mem})
+	op, err := newDistinctOp(src, []types.T{str, i64}, &Env{Alloc: mem})
 	if err != nil {
 		t.Fatal(err)
 	}

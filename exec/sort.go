@@ -49,11 +49,11 @@ type sortOp struct {
 	mc      memCharge
 }
 
-func newSortOp(in Operator, schema []plan.Column, keys []plan.SortKey, limit int64, env *Env) (Operator, error) {
-	o := &sortOp{in: in, mem: env.allocator(), types: opColTypes(schema), limit: limit}
+func newSortOp(in Operator, colTypes []types.T, keys []plan.SortKey, limit int64, env *Env) (Operator, error) {
+	o := &sortOp{in: in, mem: env.allocator(), types: colTypes, limit: limit}
 	for _, k := range keys {
 		o.desc = append(o.desc, k.Desc)
-		if c, ok := k.Expr.(*plan.ColRef); ok && c.Idx >= 0 && c.Idx < len(schema) {
+		if c, ok := k.Expr.(*plan.ColRef); ok && c.Idx >= 0 && c.Idx < len(colTypes) {
 			o.keyCol = append(o.keyCol, c.Idx)
 			o.keys = append(o.keys, nil)
 			continue

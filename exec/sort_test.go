@@ -51,7 +51,7 @@ func TestSortHandPicked(t *testing.T) {
 		for _, limit := range []int64{-1, 3} {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			src := &testSource{batches: []*Batch{mkBatch(mem, ts, rows[:4], nil), mkBatch(mem, ts, rows[4:], []int32{0, 1, 2})}}
-			op, err := newSortOp(src, []plan.Column{{T: i64}, {T: str}, {T: i64}}, c.keys, limit, &Env{Alloc: mem})
+			op, err := newSortOp(src, []types.T{i64, str, i64}, c.keys, limit, &Env{Alloc: mem})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +104,7 @@ func TestSortRandomMatchesReference(t *testing.T) {
 			for lo := 0; lo < n; lo += 3000 {
 				bs = append(bs, mkBatch(mem, ts, rows[lo:min(lo+3000, n)], nil))
 			}
-			op, err := newSortOp(&testSource{batches: bs}, []plan.Column{{T: i64}, {T: f64}, {T: str}, {T: i64}, {T: i64}}, keys, limit, &Env{Alloc: mem})
+			op, err := newSortOp(&testSource{batches: bs}, []types.T{i64, f64, str, i64, i64}, keys, limit, &Env{Alloc: mem})
 			if err != nil {
 				t.Fatal(err)
 			}
