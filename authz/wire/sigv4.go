@@ -137,8 +137,6 @@ func CheckDate(r *http.Request, s SigV4, now time.Time) (time.Time, error) {
 	return t, nil
 }
 
-var signer = v4.NewSigner()
-
 // Verify recomputes the signature of r (with body) using secret and the
 // optional session token, re-signing a fresh request that carries exactly
 // the client's SignedHeaders (aws-wire.md §6, Method A), and compares in
@@ -174,7 +172,10 @@ func Verify(r *http.Request, body []byte, s SigV4, signedAt time.Time, secret, t
 		clone.Header.Set(name, strings.Join(vals, ","))
 	}
 	creds := aws.Credentials{AccessKeyID: s.AccessKeyID, SecretAccessKey: secret, SessionToken: token}
-	if err := signer.SignHTTP(context.Background(), creds, clone, payloadHash, s.Service, s.Region, signedAt); err != nil {
+	// A signer per verification: the SDK signer caches derived keys by
+	// access key id and day, not by secret, so a shared one would accept
+	// a signature made with a different secret for a key id it has seen.
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, clone, payloadHash, s.Service, s.Region, signedAt); err != nil {
 		return badSignature("The request signature could not be recomputed: " + err.Error())
 	}
 	got, err := ParseAuthorization(clone.Header.Get("Authorization"))
