@@ -108,7 +108,7 @@ func (b *builder) node(n plan.Node) (Operator, error) {
 		if err != nil {
 			return nil, err
 		}
-		return newProjectOp(in, nil, n.Exprs, n.Cols, env)
+		return newProjectOp(in, n.Exprs, n.Cols, env)
 	case *plan.Aggregate:
 		in, err := b.node(n.Input)
 		if err != nil {

@@ -250,7 +250,7 @@ type projectOp struct {
 	batch Batch
 }
 
-func newProjectOp(in Operator, inSchema []plan.Column, exprs []plan.Expr, cols []plan.Column, env *Env) (Operator, error) {
+func newProjectOp(in Operator, exprs []plan.Expr, cols []plan.Column, env *Env) (Operator, error) {
 	evs, err := opCompileAll(exprs, env)
 	if err != nil {
 		in.Close()

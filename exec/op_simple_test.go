@@ -62,7 +62,7 @@ func TestProjectDensifiesSparseSelection(t *testing.T) {
 	for _, sel := range [][]int32{nil, {0, 1, 2, 4}, {2}, {1, 3}} {
 		src := &testSource{batches: []*Batch{mkBatch(mem, ts, rows, sel)}}
 		cols := []plan.Column{{Name: "f", T: f64}, {Name: "i", T: i64}, {Name: "s", T: str}}
-		op, err := newProjectOp(src, nil, []plan.Expr{cr(2, f64), cr(0, i64), cr(1, str)}, cols, &Env{Alloc: mem})
+		op, err := newProjectOp(src, []plan.Expr{cr(2, f64), cr(0, i64), cr(1, str)}, cols, &Env{Alloc: mem})
 		if err != nil {
 			t.Fatal(err)
 		}
