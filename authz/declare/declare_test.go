@@ -526,3 +526,46 @@ func TestPruneGrants(t *testing.T) {
 		t.Errorf("second prune changed something: %v", rep.Changes)
 	}
 }
+
+// The output of "aws glue get-table" and "aws lakeformation
+// list-permissions" pastes in: read-only fields are skipped, fields that
+// would grant something are not.
+func TestPasteAPIOutput(t *testing.T) {
+	cp := openCP(t)
+	src := `{
+  "Databases": [{"Name": "web", "CreateTime": "2024-05-01T10:00:00+00:00", "Tables": [
+    {
+      "Name": "clicks", "DatabaseName": "web", "CreateTime": "2024-05-01T10:00:00+00:00", "UpdateTime": 1714557600,
+      "Retention": 0, "CreatedBy": "arn:aws:iam::111122223333:user/x", "IsRegisteredWithLakeFormation": true,
+      "CatalogId": "111122223333", "VersionId": "3", "TableType": "EXTERNAL_TABLE",
+      "StorageDescriptor": {
+        "Columns": [{"Name": "ts", "Type": "timestamp"}, {"Name": "url", "Type": "string"}],
+        "Location": "s3://web/clicks/", "Compressed": false, "NumberOfBuckets": -1,
+        "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+        "BucketColumns": [], "SortColumns": [], "StoredAsSubDirectories": false
+      },
+      "PartitionKeys": [{"Name": "day", "Type": "string"}]
+    }]}],
+  "Grants": [{
+    "Principal": {"DataLakePrincipalIdentifier": "arn:aws:iam::111122223333:role/web"},
+    "Resource": {"Table": {"CatalogId": "111122223333", "DatabaseName": "web", "Name": "clicks"}},
+    "Permissions": ["SELECT"], "PermissionsWithGrantOption": [],
+    "LastUpdated": "2024-05-01T10:00:00+00:00", "LastUpdatedBy": "arn:aws:iam::111122223333:user/x"
+  }]
+}`
+	rep := apply(t, cp, parse(t, src))
+	if rep.Count(Created) != 3 {
+		t.Fatalf("apply: %v", rep.Changes)
+	}
+	tbl, err := cp.Catalog().GetTable(ctx, cp.AccountID(), "web", "clicks")
+	if err != nil || tbl.StorageDescriptor.Location != "s3://web/clicks/" || len(tbl.PartitionKeys) != 1 {
+		t.Fatalf("table: %+v %v", tbl, err)
+	}
+	if rep := apply(t, cp, parse(t, src)); rep.Count(Unchanged) != 3 {
+		t.Errorf("re-apply: %v", rep.Changes)
+	}
+	_, err = Parse(strings.NewReader(`{"Databases": [{"Name": "web", "CreateTableDefaultPermissions": []}]}`))
+	if err == nil || !strings.Contains(err.Error(), "unknown field CreateTableDefaultPermissions in Databases[0]") {
+		t.Errorf("a permission field must not be skipped: %v", err)
+	}
+}

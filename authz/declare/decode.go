@@ -10,6 +10,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/sluicedb/sluice/authz/api"
+	"github.com/sluicedb/sluice/authz/lf"
 	"github.com/sluicedb/sluice/authz/lferr"
 )
 
@@ -53,6 +55,9 @@ func decodeInto(n *yaml.Node, v reflect.Value, path string) error {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
 			idx, ok := fields[k.Value]
+			if !ok && outputOnly[v.Type()][k.Value] {
+				continue
+			}
 			if !ok {
 				return lferr.New(lferr.InvalidInput, "line %d: unknown field %s in %s (allowed: %s)", k.Line, k.Value, pathOr(path), strings.Join(fieldNames(fields), ", "))
 			}
@@ -123,6 +128,23 @@ func decodeInto(n *yaml.Node, v reflect.Value, path string) error {
 		return nil
 	}
 	return lferr.AssertionFailedf("declare: no decoding for %s at %s", v.Type(), path)
+}
+
+// outputOnly are fields the APIs return (or accept) that say nothing
+// sluice acts on: read-only metadata (times, versions, who updated) and
+// Hive storage-layout hints. They are skipped so that the output of
+// "aws glue get-table" or "aws lakeformation list-permissions" can be
+// pasted into a lake file. Fields that grant or restrict anything are
+// never here: an unsupported one (say, a Glue database's
+// CreateTableDefaultPermissions) stays an error.
+var outputOnly = map[reflect.Type]map[string]bool{
+	reflect.TypeFor[api.TableInput](): {"DatabaseName": true, "CatalogId": true, "CreateTime": true, "UpdateTime": true,
+		"LastAccessTime": true, "LastAnalyzedTime": true, "Retention": true, "CreatedBy": true,
+		"IsRegisteredWithLakeFormation": true, "VersionId": true},
+	reflect.TypeFor[api.StorageDescriptor](): {"NumberOfBuckets": true, "BucketColumns": true, "SortColumns": true,
+		"StoredAsSubDirectories": true, "SkewedInfo": true},
+	reflect.TypeFor[Database]():      {"CreateTime": true},
+	reflect.TypeFor[lf.GrantInput](): {"LastUpdated": true, "LastUpdatedBy": true},
 }
 
 func isNull(n *yaml.Node) bool {
