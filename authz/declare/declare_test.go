@@ -569,3 +569,55 @@ func TestPasteAPIOutput(t *testing.T) {
 		t.Errorf("a permission field must not be skipped: %v", err)
 	}
 }
+
+func TestSalesExample(t *testing.T) {
+	cp := openCP(t)
+	f, err := os.Open(filepath.Join("testdata", "lakes", "sales.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	lake, err := Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := apply(t, cp, lake)
+	if rep.Count(Unchanged) != 0 {
+		t.Fatalf("first apply: %v", rep.Changes)
+	}
+	cases := []struct {
+		role      string
+		table     string
+		columns   []string
+		rowFilter string
+		masks     int
+	}{
+		{"data_analyst", "orders", []string{"order_id", "region", "amount", "order_date"}, "", 0},
+		{"data_analyst", "customers", []string{"customer_id", "country"}, "", 0},
+		{"eu_analyst", "orders", []string{"order_id", "region", "amount", "order_date"}, "region = 'eu'", 0},
+		{"eu_analyst", "customers", nil, "", 0},
+	}
+	for _, c := range cases {
+		x, err := cp.Explain(ctx, c.role, "sales", c.table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.columns == nil {
+			if x.Answer != nil {
+				t.Errorf("%s on %s: granted %v", c.role, c.table, x.Answer.AuthorizedColumns)
+			}
+			continue
+		}
+		if x.Answer == nil {
+			t.Errorf("%s on %s: refused: %v", c.role, c.table, x.Refusal)
+			continue
+		}
+		if !slices.Equal(x.Answer.AuthorizedColumns, c.columns) || x.Answer.RowFilter != c.rowFilter || len(x.Answer.ColumnMasks) != c.masks {
+			t.Errorf("%s on %s: columns %v row filter %q masks %v", c.role, c.table, x.Answer.AuthorizedColumns, x.Answer.RowFilter, x.Answer.ColumnMasks)
+		}
+	}
+	v := cp.CatalogVersion()
+	if rep := apply(t, cp, lake); rep.Count(Unchanged) != len(rep.Changes) || cp.CatalogVersion() != v {
+		t.Errorf("second apply: %v", rep.Changes)
+	}
+}

@@ -14,6 +14,21 @@
 // catalog version does not move. Nothing is deleted unless the file sets
 // Prune (see Lake.Prune for exactly what that removes).
 //
+// Sections, applied in this order so later ones may name what earlier
+// ones create (Lake documents each): Settings (PutDataLakeSettings,
+// replaced whole), ManagedPolicies, Users, Roles (with Persona, inline
+// Policies, ManagedPolicyArns, Tags), Databases with their Tables (Glue
+// DatabaseInput / TableInput), RegisteredLocations, LFTags,
+// LFTagExpressions, LFTagAssignments (AddLFTagsToResource),
+// DataCellsFilters, ColumnMasks (sluice's extension), Grants
+// (GrantPermissions), and Prune. testdata/lakes holds worked examples:
+// tag-example.yaml (the LF guide's LF-TBAC example) and sales.yaml.
+//
+// Files: lake.go (the file's shape, Parse), decode.go (the strict
+// YAML/JSON decoder over the API shapes), apply.go (Apply, Report),
+// spec.go (the admin CLI's short resource specs: ParseResource,
+// ResourceString, PrincipalARN).
+//
 // The caller of Apply is the home's owner (lf.Caller{Trusted: true}); the
 // file is an administrator's artefact, never a network request.
 package declare
