@@ -341,3 +341,36 @@ func TestUnregisteredLocationsNeedUnrestrictedAccess(t *testing.T) {
 	wantCode(t, "restricted read of an unregistered location", execErr(l.as("clerk"), "SELECT id FROM sales.ext"),
 		lferr.AccessDenied, "not registered with Lake Formation")
 }
+
+// TestMasksAreSpecializedForTheSessionPrincipal: one mask, two roles; the
+// mask reads the principal, which the engine takes from the role session.
+func TestMasksAreSpecializedForTheSessionPrincipal(t *testing.T) {
+	l := shop(t)
+	l.role("auditor")
+	if err := l.cp.CreateColumnMask(api.ColumnMaskPolicy{Name: "card_mask", DatabaseName: "sales", TableName: "orders", ColumnName: "card",
+		MaskExpression: `principal.arn.contains(":assumed-role/auditor/") ? value : show_last(value, 1)`}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []string{"analyst", "auditor"} {
+		l.grant(r, tableRes("sales", "orders"), "SELECT")
+	}
+	want := map[string]string{"analyst": "nnn1;nnn2;nnn3", "auditor": "4111;4222;4333"}
+	for _, r := range []string{"analyst", "auditor"} {
+		res, err := l.as(r).Exec(bg, "SELECT card FROM sales.orders ORDER BY id")
+		if err != nil {
+			t.Errorf("%s: %v", r, err)
+			continue
+		}
+		if got := rowsText(res.Rows); got != want[r] {
+			t.Errorf("%s sees card %s, want %s", r, got, want[r])
+		}
+	}
+	// A role ARN names the same principal as the role's name.
+	s, err := l.eng.NewSession(bg, roleArn("auditor"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rowsText(mustExec(t, s, "SELECT card FROM sales.orders WHERE id = 1").Rows); got != "4111" {
+		t.Errorf("session by role ARN sees %s", got)
+	}
+}
