@@ -64,4 +64,3 @@ func TestServe(t *testing.T) {
 		}
 	}
 }
-
