@@ -35,6 +35,11 @@
 // revokes, listings and filter creation pass the caller to authz/lf,
 // which applies LF's own rules (grant option, administrators).
 //
+// There is no replay cache: botocore signs only content-type, host,
+// x-amz-date and the token, so two identical calls within one second (a
+// quick retry, a repeated lookup) carry the same signature and must both
+// be served, as AWS serves them.
+//
 // Wire conventions (aws-wire.md §8): JSON errors carry the code in both
 // X-Amzn-Errortype and the body's __type (botocore reads only the body
 // for Glue); Glue answers AccessDenied with 400, LF with 403; awsQuery
