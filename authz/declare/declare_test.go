@@ -105,6 +105,53 @@ func TestParseJSONAndShapes(t *testing.T) {
 	}
 }
 
+func TestParseMergeKeys(t *testing.T) {
+	l := parse(t, `
+Databases:
+  - Name: a
+    Tables:
+      - &base {Name: t1, Description: base, StorageDescriptor: {Columns: [{Name: id, Type: bigint}]}}
+      - {<<: *base, Name: t2}
+      - <<: [*base]
+        Name: t3
+        Description: own
+`)
+	ts := l.Databases[0].Tables
+	if len(ts) != 3 || ts[1].Name != "t2" || ts[1].Description != "base" || ts[2].Name != "t3" || ts[2].Description != "own" ||
+		ts[2].StorageDescriptor == nil || ts[2].StorageDescriptor.Columns[0].Name != "id" {
+		t.Errorf("merge keys: %+v", ts)
+	}
+	if _, err := Parse(strings.NewReader("Roles:\n  - {<<: 3, RoleName: r}\n")); lferr.CodeOf(err) != lferr.InvalidInput {
+		t.Errorf("merge of a scalar: %v", err)
+	}
+}
+
+func TestParseAliasExpansionBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x: &c [")
+	for i := 0; i < 200; i++ {
+		b.WriteString("{Name: c, Type: int},")
+	}
+	b.WriteString("]\nt: &t [")
+	for i := 0; i < 200; i++ {
+		b.WriteString("{Name: t, StorageDescriptor: {Columns: *c}},")
+	}
+	b.WriteString("]\nDatabases: [")
+	for i := 0; i < 200; i++ {
+		b.WriteString("{Name: d, Tables: *t},")
+	}
+	b.WriteString("]\n")
+	// x and t are unknown fields: put the anchors where they are allowed.
+	src := strings.Replace(strings.Replace(b.String(), "x: &c [", "Databases: [{Name: a, Tables: [{Name: a, StorageDescriptor: {Columns: &c [", 1),
+		"]\nt: &t [", "]}}]}, {Name: b, Tables: &t [", 1)
+	src = strings.Replace(src, "]\nDatabases: [", "]}, ", 1)
+	src = strings.TrimSuffix(src, "]\n") + "]\n"
+	_, err := Parse(strings.NewReader(src))
+	if lferr.CodeOf(err) != lferr.InvalidInput || !strings.Contains(err.Error(), "aliases expand to more than") {
+		t.Errorf("alias expansion: %v", err)
+	}
+}
+
 func readExample(t *testing.T) *Lake {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", "lakes", "tag-example.yaml"))

@@ -19,7 +19,29 @@ import (
 // (a policy document as a JSON string or as a mapping; tags as a list of
 // Key/Value pairs or as a mapping).
 type nodeDecoder interface {
-	decodeNode(n *yaml.Node) error
+	decodeNode(d *decodeState, n *yaml.Node) error
+}
+
+// decodeState is one Parse's decoding budget. Aliases let a small file
+// name the same list over and over ("billion laughs"); yaml.v3 guards its
+// own Decode against that, not a walk of its nodes. A file may decode to
+// at most twice its own nodes plus aliasSlack: plenty for anchors of
+// shared trust policies or column lists, never an exponential blow-up.
+type decodeState struct{ nodes, budget int }
+
+const aliasSlack = 1 << 16
+
+func newDecodeState(root *yaml.Node) *decodeState {
+	return &decodeState{budget: 2*countNodes(root) + aliasSlack}
+}
+
+// countNodes counts the nodes written in the file (aliases not followed).
+func countNodes(n *yaml.Node) int {
+	c := 1
+	for _, k := range n.Content {
+		c += countNodes(k)
+	}
+	return c
 }
 
 var nodeDecoderType = reflect.TypeFor[nodeDecoder]()
@@ -29,12 +51,16 @@ var nodeDecoderType = reflect.TypeFor[nodeDecoder]()
 // decoder would lower-case untagged names and ignore json tags, and its
 // KnownFields errors do not say which shape was expected; this walker
 // names the line, the field and the fields allowed there.
-func decodeInto(n *yaml.Node, v reflect.Value, path string) error {
+func (d *decodeState) decodeInto(n *yaml.Node, v reflect.Value, path string) error {
+	d.nodes++
+	if d.nodes > d.budget {
+		return lferr.New(lferr.InvalidInput, "line %d: the lake file's aliases expand to more than %d values", n.Line, d.budget)
+	}
 	if n.Kind == yaml.AliasNode {
-		return decodeInto(n.Alias, v, path)
+		return d.decodeInto(n.Alias, v, path)
 	}
 	if v.CanAddr() && v.Addr().Type().Implements(nodeDecoderType) {
-		return v.Addr().Interface().(nodeDecoder).decodeNode(n)
+		return v.Addr().Interface().(nodeDecoder).decodeNode(d, n)
 	}
 	if isNull(n) {
 		v.Set(reflect.Zero(v.Type()))
@@ -45,15 +71,19 @@ func decodeInto(n *yaml.Node, v reflect.Value, path string) error {
 		if v.IsNil() {
 			v.Set(reflect.New(v.Type().Elem()))
 		}
-		return decodeInto(n, v.Elem(), path)
+		return d.decodeInto(n, v.Elem(), path)
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
 			return typeErr(n, path, "a mapping")
 		}
 		fields := fieldsOf(v.Type())
 		seen := map[string]bool{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, val := n.Content[i], n.Content[i+1]
+		pairs, err := mappingPairs(n, 0)
+		if err != nil {
+			return err
+		}
+		for i := 0; i+1 < len(pairs); i += 2 {
+			k, val := pairs[i], pairs[i+1]
 			idx, ok := fields[k.Value]
 			if !ok && outputOnly[v.Type()][k.Value] {
 				continue
@@ -65,7 +95,7 @@ func decodeInto(n *yaml.Node, v reflect.Value, path string) error {
 				return lferr.New(lferr.InvalidInput, "line %d: field %s given twice in %s", k.Line, k.Value, pathOr(path))
 			}
 			seen[k.Value] = true
-			if err := decodeInto(val, v.FieldByIndex(idx), join(path, k.Value)); err != nil {
+			if err := d.decodeInto(val, v.FieldByIndex(idx), join(path, k.Value)); err != nil {
 				return err
 			}
 		}
@@ -76,7 +106,7 @@ func decodeInto(n *yaml.Node, v reflect.Value, path string) error {
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, c := range n.Content {
-			if err := decodeInto(c, s.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			if err := d.decodeInto(c, s.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
 				return err
 			}
 		}
@@ -86,14 +116,18 @@ func decodeInto(n *yaml.Node, v reflect.Value, path string) error {
 		if n.Kind != yaml.MappingNode || v.Type().Key().Kind() != reflect.String {
 			return typeErr(n, path, "a mapping")
 		}
-		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, val := n.Content[i], n.Content[i+1]
+		pairs, err := mappingPairs(n, 0)
+		if err != nil {
+			return err
+		}
+		m := reflect.MakeMapWithSize(v.Type(), len(pairs)/2)
+		for i := 0; i+1 < len(pairs); i += 2 {
+			k, val := pairs[i], pairs[i+1]
 			if k.Kind != yaml.ScalarNode {
 				return typeErr(k, path, "a string key")
 			}
 			e := reflect.New(v.Type().Elem()).Elem()
-			if err := decodeInto(val, e, join(path, k.Value)); err != nil {
+			if err := d.decodeInto(val, e, join(path, k.Value)); err != nil {
 				return err
 			}
 			m.SetMapIndex(reflect.ValueOf(k.Value).Convert(v.Type().Key()), e)
@@ -145,6 +179,58 @@ var outputOnly = map[reflect.Type]map[string]bool{
 		"StoredAsSubDirectories": true, "SkewedInfo": true},
 	reflect.TypeFor[Database]():      {"CreateTime": true},
 	reflect.TypeFor[lf.GrantInput](): {"LastUpdated": true, "LastUpdatedBy": true},
+}
+
+// mappingPairs is a mapping's key/value nodes with YAML merge keys
+// ("<<: *defaults") expanded: keys written in the mapping win over merged
+// ones, earlier merged mappings over later ones, as YAML specifies.
+func mappingPairs(n *yaml.Node, depth int) ([]*yaml.Node, error) {
+	if depth > 32 {
+		return nil, lferr.New(lferr.InvalidInput, "line %d: merge keys nested too deep", n.Line)
+	}
+	var own, merged []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.Tag != "!!merge" {
+			own = append(own, k, val)
+			continue
+		}
+		for val.Kind == yaml.AliasNode {
+			val = val.Alias
+		}
+		srcs := []*yaml.Node{val}
+		if val.Kind == yaml.SequenceNode {
+			srcs = val.Content
+		}
+		for _, src := range srcs {
+			for src.Kind == yaml.AliasNode {
+				src = src.Alias
+			}
+			if src.Kind != yaml.MappingNode {
+				return nil, typeErr(src, "a merge key", "a mapping or a list of mappings")
+			}
+			p, err := mappingPairs(src, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			merged = append(merged, p...)
+		}
+	}
+	if len(merged) == 0 {
+		return own, nil
+	}
+	have := map[string]bool{}
+	for i := 0; i < len(own); i += 2 {
+		have[own[i].Value] = true
+	}
+	out := own
+	for i := 0; i+1 < len(merged); i += 2 {
+		if !have[merged[i].Value] {
+			have[merged[i].Value] = true
+			out = append(out, merged[i], merged[i+1])
+		}
+	}
+	return out, nil
 }
 
 func isNull(n *yaml.Node) bool {
@@ -217,10 +303,10 @@ func fieldNames(m map[string][]int) []string {
 // string (as the IAM API takes it) or a YAML/JSON mapping.
 type PolicyDocument string
 
-func (d *PolicyDocument) decodeNode(n *yaml.Node) error {
+func (doc *PolicyDocument) decodeNode(_ *decodeState, n *yaml.Node) error {
 	switch n.Kind {
 	case yaml.ScalarNode:
-		*d = PolicyDocument(n.Value)
+		*doc = PolicyDocument(n.Value)
 		return nil
 	case yaml.MappingNode:
 		var v any
@@ -231,7 +317,7 @@ func (d *PolicyDocument) decodeNode(n *yaml.Node) error {
 		if err != nil {
 			return lferr.New(lferr.InvalidInput, "line %d: policy document cannot be written as JSON: %v", n.Line, err)
 		}
-		*d = PolicyDocument(b)
+		*doc = PolicyDocument(b)
 		return nil
 	}
 	return typeErr(n, "policy document", "a JSON string or a mapping")
@@ -261,18 +347,18 @@ type Tag struct {
 	Value string `json:"Value"`
 }
 
-func (t *Tags) decodeNode(n *yaml.Node) error {
+func (t *Tags) decodeNode(d *decodeState, n *yaml.Node) error {
 	switch n.Kind {
 	case yaml.SequenceNode:
 		var l []Tag
-		if err := decodeInto(n, reflect.ValueOf(&l).Elem(), "Tags"); err != nil {
+		if err := d.decodeInto(n, reflect.ValueOf(&l).Elem(), "Tags"); err != nil {
 			return err
 		}
 		*t = l
 		return nil
 	case yaml.MappingNode:
 		var m map[string]string
-		if err := decodeInto(n, reflect.ValueOf(&m).Elem(), "Tags"); err != nil {
+		if err := d.decodeInto(n, reflect.ValueOf(&m).Elem(), "Tags"); err != nil {
 			return err
 		}
 		keys := make([]string, 0, len(m))

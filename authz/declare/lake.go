@@ -131,7 +131,7 @@ func Parse(r io.Reader) (*Lake, error) {
 		root = root.Content[0]
 	}
 	lake := &Lake{}
-	if err := decodeInto(root, reflect.ValueOf(lake).Elem(), ""); err != nil {
+	if err := newDecodeState(root).decodeInto(root, reflect.ValueOf(lake).Elem(), ""); err != nil {
 		return nil, err
 	}
 	return lake, nil
