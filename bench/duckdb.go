@@ -56,6 +56,11 @@ type Timing struct {
 	Median     time.Duration
 	Best       time.Duration
 	RowsPerSec float64 // table rows / median wall time
+	// CPUSeconds is the process CPU time (all threads) of each run, and
+	// RowsPerCPUSec table rows over its median: at one thread, an estimate
+	// of uncontended speed when the machine is busy. Zero when not measured.
+	CPUSeconds    []float64
+	RowsPerCPUSec float64
 }
 
 // Result is one benchmark query's DuckDB figures.
@@ -115,6 +120,8 @@ func DuckDBWithOptions(ctx context.Context, parquetPath string, queries []Query,
 				Median     float64   `json:"median"`
 				Best       float64   `json:"best"`
 				RowsPerSec float64   `json:"rowsPerSec"`
+				CPUSeconds []float64 `json:"cpuSeconds"`
+				RowsPerCPU float64   `json:"rowsPerCpuSec"`
 			} `json:"timings"`
 		} `json:"results"`
 	}
@@ -131,6 +138,7 @@ func DuckDBWithOptions(ctx context.Context, parquetPath string, queries []Query,
 		for _, t := range r.Timings {
 			x.Timings = append(x.Timings, Timing{
 				Threads: t.Threads, Runs: t.Runs, Seconds: t.Seconds, RowsPerSec: t.RowsPerSec,
+				CPUSeconds: t.CPUSeconds, RowsPerCPUSec: t.RowsPerCPU,
 				Median: time.Duration(t.Median * float64(time.Second)),
 				Best:   time.Duration(t.Best * float64(time.Second)),
 			})

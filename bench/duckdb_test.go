@@ -272,7 +272,8 @@ func TestDuckDBTimings(t *testing.T) {
 		if w, ok := wantRows[q.Name]; ok && r.ResultRows != w {
 			t.Errorf("%s: %d result rows, want %d", q.Name, r.ResultRows, w)
 		}
-		if r.Timings[0].Runs != 2 || r.Timings[0].Median <= 0 || r.Timings[0].Best > r.Timings[0].Median {
+		if r.Timings[0].Runs != 2 || r.Timings[0].Median <= 0 || r.Timings[0].Best > r.Timings[0].Median ||
+			len(r.Timings[0].CPUSeconds) != 2 || r.Timings[0].RowsPerCPUSec <= 0 {
 			t.Errorf("%s timing %+v", q.Name, r.Timings[0])
 		}
 	}

@@ -109,13 +109,20 @@ async function main() {
       // One warm-up run (page cache, parquet metadata cache) not timed.
       res.resultRows = Number((await conn.run(q.sql)).rowCount);
       const secs = [];
+      const cpu = [];
       for (let i = 0; i < iterations; i++) {
+        const c0 = process.cpuUsage();
         const t0 = process.hrtime.bigint();
         await conn.run(q.sql);
         secs.push(Number(process.hrtime.bigint() - t0) / 1e9);
+        const c = process.cpuUsage(c0);
+        cpu.push((c.user + c.system) / 1e6);
       }
       const sorted = [...secs].sort((a, b) => a - b);
       const median = sorted[Math.floor(sorted.length / 2)];
+      // Process CPU time (all threads): on a busy machine, rows per CPU
+      // second at threads=1 estimates the uncontended single-core speed.
+      const cpuMedian = [...cpu].sort((a, b) => a - b)[Math.floor(cpu.length / 2)];
       res.timings.push({
         threads: Number(t),
         runs: secs.length,
@@ -123,6 +130,8 @@ async function main() {
         median,
         best: sorted[0],
         rowsPerSec: tableRows / median,
+        cpuSeconds: cpu,
+        rowsPerCpuSec: tableRows / cpuMedian,
       });
     }
     results.push(res);
