@@ -55,6 +55,9 @@ type joinOp struct {
 	// continues and next need not be consulted.
 	unique   bool
 	inserted int
+	// direct: group+1 by key-directLo for small-range integer keys
+	direct   []int32
+	directLo int64
 
 	// probe side: the current left batch
 	lb      *Batch
@@ -250,6 +253,33 @@ func (o *joinOp) build() error {
 
 func (o *joinOp) finishBuild() {
 	o.unique = o.hashed && o.ht.n == o.inserted
+	o.buildDirect()
+}
+
+// buildDirect sets up direct addressing for a single integer key whose
+// values span a small range (surrogate keys: ids, order keys): the probe is
+// then one bounds check and one load instead of hashing and probing.
+func (o *joinOp) buildDirect() {
+	if !o.hashed || o.ht.n == 0 || len(o.ht.keys) != 1 || o.ht.sks[0] != sInt {
+		return
+	}
+	k := o.ht.keys[0]
+	lo, hi := k.i64[0], k.i64[0]
+	for g, v := range k.i64 {
+		if k.nulls[g] {
+			return // NULL keys are never stored, but stay safe
+		}
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	span := uint64(hi) - uint64(lo)
+	if span >= 1<<24 || span > 4*uint64(o.ht.n)+1024 {
+		return
+	}
+	d := make([]int32, span+1)
+	for g, v := range k.i64 {
+		d[v-lo] = int32(g + 1)
+	}
+	o.direct, o.directLo = d, lo
 }
 
 func (o *joinOp) rdata0Len() int {
@@ -323,9 +353,22 @@ func (o *joinOp) nextLeft() (bool, error) {
 	if err := checkKeyReaders(rs, o.ht.sks); err != nil {
 		return false, err
 	}
-	o.hashes = opResizeU64(o.hashes, n)
-	hashKeyCols(rs, o.ht.sks, o.lrows, o.hashes, &o.ht.scratch)
-	o.ht.find(rs, o.lrows, o.hashes, o.lgroup)
+	if o.direct != nil && rs[0].kind == rInt64 {
+		src, d, lo := rs[0].i64, o.direct, o.directLo
+		span := uint64(len(d))
+		for j, i := range o.lrows {
+			off := uint64(src[i] - lo)
+			g := int32(-1)
+			if off < span {
+				g = d[off] - 1
+			}
+			o.lgroup[j] = g
+		}
+	} else {
+		o.hashes = opResizeU64(o.hashes, n)
+		hashKeyCols(rs, o.ht.sks, o.lrows, o.hashes, &o.ht.scratch)
+		o.ht.find(rs, o.lrows, o.hashes, o.lgroup)
+	}
 	for j, i := range o.lrows {
 		if o.lgroup[j] >= 0 && joinAnyNull(rs, int(i)) {
 			o.lgroup[j] = -1 // NULL never matches, even a stored NULL key

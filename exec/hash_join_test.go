@@ -150,3 +150,35 @@ func TestJoinStringAndCompositeKeys(t *testing.T) {
 	}
 	equalStrings(t, "composite", sortedRowStrings(rows), []string{"a|1|1|a", "a|1|1|a", "a|2|2|a"})
 }
+
+// TestJoinKeyRanges covers both integer probe paths: direct addressing
+// (small key span, including negative keys) and hashing (huge span).
+func TestJoinKeyRanges(t *testing.T) {
+	for _, scale := range []int{1, -3, 1 << 40} {
+		var lrows, rrows [][]any
+		for i := 0; i < 3000; i++ {
+			var k any = (i % 700) * scale
+			if i%50 == 0 {
+				k = nil
+			}
+			lrows = append(lrows, []any{k, i, true, i%3 == 0})
+		}
+		for i := 0; i < 900; i++ {
+			rrows = append(rrows, []any{(i % 450) * scale, i, i%2 == 0})
+		}
+		left := valuesNode([]types.T{i64, i64, bln, bln}, lrows)
+		right := valuesNode([]types.T{i64, i64, bln}, rrows)
+		for _, kind := range []plan.JoinKind{plan.InnerJoin, plan.LeftJoin, plan.SemiJoin, plan.AntiJoin} {
+			j := &plan.Join{Kind: kind, Left: left, Right: right, LeftKeys: []plan.Expr{cr(0, i64)}, RightKeys: []plan.Expr{cr(0, i64)}}
+			rows, err := CollectPlan(context.Background(), j, &Env{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := sortedRowStrings(rows)
+			if len(got) == 0 {
+				got = nil
+			}
+			equalStrings(t, kind.String(), got, refJoin(lrows, rrows, kind, true, -1))
+		}
+	}
+}
