@@ -144,12 +144,17 @@ func (a *applier) note(kind, name string, act Action, detail string) {
 	a.changes = append(a.changes, Change{Kind: kind, Name: name, Action: act, Detail: detail})
 }
 
+// codeOf is err's LF code, InternalServiceException for an untyped error.
+func codeOf(err error) lferr.Code {
+	if c := lferr.CodeOf(err); c != "" {
+		return c
+	}
+	return lferr.InternalService
+}
+
 // fail names the object in the error and keeps the API's code.
 func fail(kind, name string, err error) error {
-	code := lferr.CodeOf(err)
-	if code == "" {
-		code = lferr.InternalService
-	}
+	code := codeOf(err)
 	msg := lferr.MessageOf(err)
 	if msg == "" {
 		msg = err.Error()
@@ -296,7 +301,7 @@ func (a *applier) role(r Role) error {
 			continue
 		}
 		if err := a.adm.PutRolePolicy(a.recs, a.account, r.RoleName, name, inline[name]); err != nil {
-			return lferr.Wrap(lferr.CodeOf(err), err, "inline policy %s: %s", name, lferr.MessageOf(err))
+			return lferr.Wrap(codeOf(err), err, "inline policy %s: %s", name, lferr.MessageOf(err))
 		}
 		details = append(details, "policy "+name)
 	}
@@ -478,7 +483,7 @@ func (a *applier) user(u User) error {
 			continue
 		}
 		if err := a.adm.PutUserPolicy(a.recs, a.account, u.UserName, p.PolicyName, string(p.PolicyDocument)); err != nil {
-			return lferr.Wrap(lferr.CodeOf(err), err, "inline policy %s: %s", p.PolicyName, lferr.MessageOf(err))
+			return lferr.Wrap(codeOf(err), err, "inline policy %s: %s", p.PolicyName, lferr.MessageOf(err))
 		}
 		details = append(details, "policy "+p.PolicyName)
 	}

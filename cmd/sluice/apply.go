@@ -36,7 +36,7 @@ func runApply(ctx context.Context, g *globals, args []string) error {
 	}
 	lake, err := declare.Parse(r)
 	if err != nil {
-		return lferr.Wrap(lferr.CodeOf(err), err, "%s: %s", pos[0], lferr.MessageOf(err))
+		return lferr.Wrap(codeOr(err), err, "%s: %s", pos[0], lferr.MessageOf(err))
 	}
 	cp, err := authz.Open(g.home, authz.Options{})
 	if err != nil {
@@ -45,7 +45,7 @@ func runApply(ctx context.Context, g *globals, args []string) error {
 	defer cp.Close()
 	rep, err := declare.Apply(ctx, cp, lake, declare.Options{DryRun: *dryRun})
 	if err != nil {
-		return lferr.Wrap(lferr.CodeOf(err), err, "%s (nothing was applied)", lferr.MessageOf(err))
+		return lferr.Wrap(codeOr(err), err, "%s (nothing was applied)", lferr.MessageOf(err))
 	}
 	for _, c := range rep.Changes {
 		fmt.Fprintln(g.stdout, c.String())
@@ -74,4 +74,12 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// codeOr is err's LF code, InternalServiceException for an untyped error.
+func codeOr(err error) lferr.Code {
+	if c := lferr.CodeOf(err); c != "" {
+		return c
+	}
+	return lferr.InternalService
 }
