@@ -479,3 +479,90 @@ func TestSecureMaskLoweringMatchesAuthzMask(t *testing.T) {
 		}
 	}
 }
+
+// TestSecureScanPruning: column pruning narrows a secure scan to the
+// needed columns plus everything their policies read, never less.
+func TestSecureScanPruning(t *testing.T) {
+	authCols := []string{"id", "name", "email", "salary"}
+	withRows := api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: authCols, RowFilter: "dept = 'hr' OR secret = 'x'",
+		CellFilters: cellsFor(authCols, map[string]string{"id": "dept = 'hr' OR secret = 'x'", "name": "dept = 'hr' OR secret = 'x'", "email": "dept = 'hr' OR secret = 'x'", "salary": "secret = 'x'"}),
+		ColumnMasks: []api.ColumnMask{{ColumnName: "email", MaskExpression: "sha256", MaskName: "h"}}}
+	maskOnly := api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: authCols, ColumnMasks: []api.ColumnMask{{ColumnName: "email", MaskExpression: "redact", MaskName: "r"}}}
+	cases := []struct {
+		ans     api.GetUnfilteredTableMetadataOutput
+		sql     string
+		cols    string // scan columns
+		out     string // output columns
+		guards  string
+		masks   string
+		rowsRef string // columns the row filter reads after remapping
+	}{
+		{withRows, "SELECT name FROM p", "name,dept,secret", "name", "", "", "dept,secret"},
+		{withRows, "SELECT salary FROM p", "dept,salary,secret", "salary", "salary", "", "dept,secret"},
+		{withRows, "SELECT email FROM p", "email,dept,secret", "email", "", "email", "dept,secret"},
+		{withRows, "SELECT count(*) FROM p", "dept,secret", "", "", "", "dept,secret"},
+		{maskOnly, "SELECT count(*) FROM p", "id", "", "", "", ""},
+		{maskOnly, "SELECT id FROM p WHERE email > 'a'", "id,email", "id,email", "", "email", ""},
+	}
+	for _, c := range cases {
+		ans := c.ans
+		p, _ := securePlanner(&ans)
+		st, err := p.Plan(context.Background(), c.sql)
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		sc := scanOf(t, st)
+		if sc.Secure == nil {
+			t.Fatalf("%s: pruning lost the policy", c.sql)
+		}
+		names := func(idx []int) string {
+			var s []string
+			for _, i := range idx {
+				s = append(s, sc.Columns[i].Name)
+			}
+			return strings.Join(s, ",")
+		}
+		all := make([]int, len(sc.Columns))
+		for i := range all {
+			all[i] = i
+		}
+		nonNil := func(es []plan.Expr) []int {
+			var out []int
+			for i, e := range es {
+				if e != nil {
+					out = append(out, i)
+				}
+			}
+			return out
+		}
+		var rowCols []int
+		if sc.Secure.RowFilter != nil {
+			seen := map[int]bool{}
+			plan.Walk(sc.Secure.RowFilter, func(x plan.Expr) bool {
+				if r, ok := x.(*plan.ColRef); ok && !seen[r.Idx] {
+					seen[r.Idx] = true
+					rowCols = append(rowCols, r.Idx)
+				}
+				return true
+			})
+		}
+		got := []string{names(all), names(sc.Secure.OutputCols), names(nonNil(sc.Secure.CellGuards)), names(nonNil(sc.Secure.Masks)), names(rowCols)}
+		want := []string{c.cols, c.out, c.guards, c.masks, c.rowsRef}
+		if strings.Join(got, " | ") != strings.Join(want, " | ") {
+			t.Errorf("%s: columns | outputs | guards | masks | row filter reads = %q, want %q", c.sql, strings.Join(got, " | "), strings.Join(want, " | "))
+		}
+		// Every policy expression indexes a column the scan reads, with its own name.
+		check := func(e plan.Expr) {
+			plan.Walk(e, func(x plan.Expr) bool {
+				if r, ok := x.(*plan.ColRef); ok && (r.Idx >= len(sc.Columns) || sc.Columns[r.Idx].Name != r.Name) {
+					t.Errorf("%s: policy reference %s → column %d", c.sql, r.Name, r.Idx)
+				}
+				return true
+			})
+		}
+		check(sc.Secure.RowFilter)
+		for _, e := range append(append([]plan.Expr(nil), sc.Secure.CellGuards...), sc.Secure.Masks...) {
+			check(e)
+		}
+	}
+}

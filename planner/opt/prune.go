@@ -13,7 +13,8 @@ import (
 // keeps its whole input row unchanged, because OuterRefs inside the
 // subquery address that row by position. Subquery plans are pruned on their own (all their
 // outputs needed), which is safe for the same reason one level down.
-// Secure scans are never narrowed: the policy decides what they read.
+// Secure scans are narrowed by pruneSecure, which keeps everything the
+// policy reads for the columns that stay (secure_prune.go).
 func PruneColumns(n plan.Node) plan.Node {
 	need := make([]bool, Width(n))
 	for i := range need {
@@ -109,7 +110,7 @@ func prune(n plan.Node, need []bool) (plan.Node, []int) {
 	switch n := n.(type) {
 	case *plan.Scan:
 		if n.Secure != nil {
-			return n, identity(len(need))
+			return pruneSecure(n, need)
 		}
 		m := make([]int, len(n.Columns))
 		var cols []plan.ScanColumn
