@@ -114,6 +114,11 @@ func TestRule12_WritesNeedTheWholeTable(t *testing.T) {
 	if got := rowsText(mustExec(t, l.admin, "SELECT count(*) FROM sales.orders").Rows); got != "4" {
 		t.Errorf("after the analyst's INSERT: %s rows", got)
 	}
+	// The write used read-write credentials vended for INSERT.
+	vends, err := audit.Read(l.eng.Home(), audit.Filter{QueryId: a.QueryID(), EventName: "GetDataAccess"})
+	if err != nil || len(vends) != 1 || vends[0].Scope != "READWRITE" || strings.Join(vends[0].RequestedPermissions, ",") != "INSERT" {
+		t.Errorf("INSERT's credential vend: %+v %v", vends, err)
+	}
 	cases := []struct {
 		who  *engine.Session
 		name string
@@ -152,7 +157,15 @@ func TestRule12_WritesNeedTheWholeTable(t *testing.T) {
 	if got := rowsText(mustExec(t, a, "SELECT id FROM sales.mine ORDER BY id").Rows); got != "3;4;9" {
 		t.Errorf("the analyst's own table: %s", got)
 	}
+	mine := filepath.Join(l.eng.Home(), "warehouse", "sales.db", "mine")
+	if files, _ := filepath.Glob(filepath.Join(mine, "*.parquet")); len(files) == 0 {
+		t.Fatalf("no data files in %s", mine)
+	}
 	mustExec(t, a, "DROP TABLE sales.mine")
+	// Its data went with it, deleted with credentials vended for DELETE.
+	if files, _ := filepath.Glob(filepath.Join(mine, "*.parquet")); len(files) != 0 {
+		t.Errorf("DROP TABLE by its creator left %v", files)
+	}
 }
 
 func TestCatalogCallsAreEnforcedForRoleSessions(t *testing.T) {
