@@ -25,8 +25,10 @@
 // tag-example.yaml (the LF guide's LF-TBAC example) and sales.yaml.
 //
 // Files: lake.go (the file's shape, Parse), decode.go (the strict
-// YAML/JSON decoder over the API shapes), apply.go (Apply, Report),
-// spec.go (the admin CLI's short resource specs: ParseResource,
+// YAML/JSON decoder over the API shapes), apply.go (Apply, Report,
+// Settings), apply_iam.go (policies, users, roles), apply_catalog.go
+// (databases, tables, locations), apply_lf.go (LF-tags, assignments,
+// filters, masks, grants, pruning), spec.go (the admin CLI's short resource specs: ParseResource,
 // ResourceString, PrincipalARN).
 //
 // The caller of Apply is the home's owner (lf.Caller{Trusted: true}); the
