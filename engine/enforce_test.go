@@ -387,3 +387,41 @@ func TestMasksAreSpecializedForTheSessionPrincipal(t *testing.T) {
 		t.Errorf("session by role ARN sees %s", got)
 	}
 }
+
+// TestRule11_PartitionsAreReadWithTheTablesCredentials: a partitioned
+// table inside the registered warehouse, read by a principal: each
+// partition's store is opened with the credentials vended for the table
+// location, which covers the partitions under it.
+func TestRule11_PartitionsAreReadWithTheTablesCredentials(t *testing.T) {
+	l := shop(t)
+	src, _ := filepath.Glob(filepath.Join(l.eng.Home(), "warehouse", "sales.db", "returns", "*.parquet"))
+	if len(src) != 1 {
+		t.Fatalf("files of returns: %v", src)
+	}
+	data, err := os.ReadFile(src[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(l.eng.Home(), "warehouse", "sales.db", "returns_by_year")
+	for _, p := range []string{"year=2023", "year=2024"} {
+		if err := os.MkdirAll(filepath.Join(dir, p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p, "part-0.parquet"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.exec(fmt.Sprintf("CREATE EXTERNAL TABLE sales.returns_by_year STORED AS PARQUET LOCATION 'file://%s'", filepath.ToSlash(dir)))
+	l.grant("analyst", tableRes("sales", "returns_by_year"), "SELECT")
+	s := l.as("analyst")
+	if got := rowsText(mustExec(t, s, "SELECT year, reason FROM sales.returns_by_year ORDER BY year").Rows); got != "2023,broken;2024,broken" {
+		t.Errorf("all partitions: %s", got)
+	}
+	if got := rowsText(mustExec(t, s, "SELECT count(*) FROM sales.returns_by_year WHERE year = 2024").Rows); got != "1" {
+		t.Errorf("one partition: %s", got)
+	}
+	evs, err := audit.Read(l.eng.Home(), audit.Filter{QueryId: s.QueryID(), EventName: "GetDataAccess"})
+	if err != nil || len(evs) != 1 || !strings.HasSuffix(evs[0].VendedPath, "/returns_by_year/") {
+		t.Errorf("vends: %+v %v", evs, err)
+	}
+}
