@@ -17,7 +17,7 @@ import (
 
 // shop is a lake with sales.orders (id, customer, amount, card) and
 // sales.returns, loaded by the administrator, and the analyst role.
-func shop(t *testing.T, opts ...func(*engine.Options)) *lake {
+func shop(t testing.TB, opts ...func(*engine.Options)) *lake {
 	l := newLake(t, opts...)
 	l.exec("CREATE DATABASE sales",
 		"CREATE TABLE sales.orders (id BIGINT, customer VARCHAR(20), amount DOUBLE, card VARCHAR(20))",

@@ -43,7 +43,7 @@ func (c *clock) Advance(d time.Duration) {
 // databases and tables get no IAM_ALLOWED_PRINCIPALS grant, the engine is
 // admitted by the DataLakeSettings, and roles are created on demand.
 type lake struct {
-	t     *testing.T
+	t     testing.TB
 	eng   *engine.Engine
 	cp    *authz.ControlPlane
 	admin *engine.Session
@@ -56,7 +56,7 @@ const rolePolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Acti
 
 const trustAccount = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`
 
-func newLake(t *testing.T, opts ...func(*engine.Options)) *lake {
+func newLake(t testing.TB, opts ...func(*engine.Options)) *lake {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	o := engine.Options{Home: t.TempDir(), Now: c.Now, NoSync: true}
@@ -141,7 +141,9 @@ func (l *lake) as(role string) *engine.Session {
 func (l *lake) exec(sql ...string) {
 	l.t.Helper()
 	for _, q := range sql {
-		mustExec(l.t, l.admin, q)
+		if _, err := l.admin.Exec(context.Background(), q); err != nil {
+			l.t.Fatalf("%s: %v", q, err)
+		}
 	}
 }
 
