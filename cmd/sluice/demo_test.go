@@ -97,6 +97,16 @@ func TestDemoPersonasSeeDifferentAnswers(t *testing.T) {
 	if code != 0 || strings.Count(jout, "\n") != 1 || !strings.Contains(jout, `"decision":"DENY"`) || !strings.Contains(jout, `"queryId":"`) {
 		t.Errorf("audit jsonl: exit %d\n%s", code, jout)
 	}
+	// query --as runs as the persona.
+	code, qout, stderr := runCLI(t, "", "--home", home, "query", "--as", "data_analyst", "--format", "csv",
+		"SELECT email FROM customers.customers WHERE customer_id = 1")
+	if code != 0 || qout != "email\nanx.xxxxx@xxxxxxx.xxx\n" {
+		t.Errorf("query --as data_analyst: exit %d %q %s", code, qout, stderr)
+	}
+	code, _, stderr = runCLI(t, "", "--home", home, "query", "--as", "nobody", "SELECT 1")
+	if code != 1 || !strings.HasPrefix(stderr, "AccessDenied") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("query --as nobody: exit %d %q", code, stderr)
+	}
 	if code, _, _ := runCLI(t, "", "--home", home, "audit", "--table", "nodot"); code != 2 {
 		t.Errorf("bad --table: exit %d, want 2", code)
 	}
