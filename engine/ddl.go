@@ -61,6 +61,9 @@ func (e *Engine) databaseLocation(name string) string {
 }
 
 func (s *Session) createDatabase(ctx context.Context, st *planner.CreateDatabase) (*Rows, error) {
+	if err := s.checkLocation("database "+st.Name, st.Location); err != nil {
+		return nil, err
+	}
 	loc := st.Location
 	if loc == "" {
 		loc = s.e.databaseLocation(strings.ToLower(st.Name))
@@ -197,6 +200,9 @@ func (s *Session) createTable(ctx context.Context, st *planner.CreateTable) (*Ro
 			return nil, err
 		}
 	}
+	if err := s.checkLocation("table "+dbName+"."+st.Name, st.Location); err != nil {
+		return nil, err
+	}
 	loc := st.Location
 	if loc == "" {
 		if st.External {
@@ -284,6 +290,19 @@ func (s *Session) createTable(ctx context.Context, st *planner.CreateTable) (*Ro
 		msg += fmt.Sprintf(" with %d rows", n)
 	}
 	return messageRows(msg), nil
+}
+
+// checkLocation refuses an explicit LOCATION from a principal's session.
+// Pointing a catalog object at a location needs DATA_LOCATION_ACCESS on it
+// in Lake Formation; the contract gives the engine no way to check that,
+// and a table placed over another table's files would be vended
+// credentials for them. So only the administrator chooses locations; a
+// principal's tables go under their database's location.
+func (s *Session) checkLocation(what, loc string) error {
+	if s.admin || loc == "" {
+		return nil
+	}
+	return lferr.New(lferr.AccessDenied, "%s: a LOCATION needs DATA_LOCATION_ACCESS on it, which this engine cannot verify for a principal's session; omit LOCATION (the table goes under its database) or ask an administrator", what)
 }
 
 // normalizeLocation turns a plain absolute path into a file:// URI and makes

@@ -425,3 +425,25 @@ func TestRule11_PartitionsAreReadWithTheTablesCredentials(t *testing.T) {
 		t.Errorf("vends: %+v %v", evs, err)
 	}
 }
+
+// TestPrincipalsCannotPointTablesAtOtherData: a principal with
+// CREATE_TABLE cannot create a table over another table's files (or any
+// explicit location) and so obtain credentials for them.
+func TestPrincipalsCannotPointTablesAtOtherData(t *testing.T) {
+	l := shop(t)
+	l.grant("analyst", dbRes("sales"), "CREATE_TABLE")
+	s := l.as("analyst")
+	orders := "file://" + filepath.ToSlash(filepath.Join(l.eng.Home(), "warehouse", "sales.db", "orders")) + "/"
+	salesDB := "file://" + filepath.ToSlash(filepath.Join(l.eng.Home(), "warehouse", "sales.db")) + "/"
+	for _, loc := range []string{orders, salesDB, "file:///tmp/elsewhere/"} {
+		sql := fmt.Sprintf("CREATE EXTERNAL TABLE sales.steal (id BIGINT, customer VARCHAR(20), amount DOUBLE, card VARCHAR(20)) STORED AS PARQUET LOCATION '%s'", loc)
+		wantCode(t, "table over "+loc, execErr(s, sql), lferr.AccessDenied, "DATA_LOCATION_ACCESS")
+	}
+	wantCode(t, "the refused table is absent", execErr(s, "SELECT * FROM sales.steal"), lferr.AccessDenied)
+	// Without LOCATION the table goes under its database, as its own.
+	mustExec(t, s, "CREATE TABLE sales.own (a BIGINT)")
+	mustExec(t, s, "INSERT INTO sales.own VALUES (7)")
+	if got := rowsText(mustExec(t, s, "SELECT a FROM sales.own").Rows); got != "7" {
+		t.Errorf("own table: %s", got)
+	}
+}
