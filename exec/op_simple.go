@@ -274,9 +274,18 @@ func opSparse(b *Batch) bool { return b.Sel != nil && len(b.Sel)*2 < b.N }
 
 func (o *projectOp) Next() (*Batch, error) {
 	opReleaseAll(o.out)
-	b, err := o.in.Next()
-	if err != nil || b == nil || (b.N == 0 && b.Len() == 0) {
-		return opEOF, err
+	var b *Batch
+	for {
+		var err error
+		b, err = o.in.Next()
+		if err != nil || b == nil || b.N == 0 {
+			return opEOF, err
+		}
+		// A batch with no live row must not become a dense empty batch,
+		// which would read as the end of the stream.
+		if b.Len() > 0 {
+			break
+		}
 	}
 	if cap(o.out) < len(o.exprs) {
 		o.out = make([]arrow.Array, len(o.exprs))

@@ -226,3 +226,20 @@ func TestRecoverOp(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestProjectSkipsEmptySelections: a batch whose selection is empty must not
+// end the stream early.
+func TestProjectSkipsEmptySelections(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	ts := []types.T{i64}
+	src := &testSource{batches: []*Batch{
+		mkBatch(mem, ts, [][]any{{1}, {2}}, []int32{}),
+		mkBatch(mem, ts, [][]any{{3}, {4}}, []int32{1}),
+	}}
+	op, err := newProjectOp(src, []plan.Expr{cr(0, i64)}, []plan.Column{{T: i64}}, &Env{Alloc: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	equalStrings(t, "project", rowStrings(collect(t, op, ts)), []string{"4"})
+}
