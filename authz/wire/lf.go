@@ -307,11 +307,29 @@ type grantReq struct {
 	lf.GrantInput
 }
 
+// oldPermNames maps permission names of older clients to today's
+// (botocore 1.29 knows CREATE_TAG, aws-wire.md §8).
+var oldPermNames = map[string]string{"CREATE_TAG": "CREATE_LF_TAG"}
+
+func renamePerms(ps []string) {
+	for i, p := range ps {
+		if n, ok := oldPermNames[p]; ok {
+			ps[i] = n
+		}
+	}
+}
+
+func (g *grantReq) normalize() {
+	renamePerms(g.Permissions)
+	renamePerms(g.PermissionsWithGrantOption)
+}
+
 func lfGrant(s *Server, req *request) (any, error) {
 	var in grantReq
 	if err := decode(req, &in); err != nil {
 		return nil, err
 	}
+	in.normalize()
 	if err := s.checkCatalog(in.CatalogId); err != nil {
 		return nil, err
 	}
@@ -329,6 +347,7 @@ func lfRevoke(s *Server, req *request) (any, error) {
 	if err := decode(req, &in); err != nil {
 		return nil, err
 	}
+	in.normalize()
 	if err := s.checkCatalog(in.CatalogId); err != nil {
 		return nil, err
 	}
@@ -354,6 +373,10 @@ func lfBatch(s *Server, req *request, fn func(*store.Tx, string, lf.Caller, []lf
 	var in batchReq
 	if err := decode(req, &in); err != nil {
 		return nil, err
+	}
+	for i := range in.Entries {
+		renamePerms(in.Entries[i].Permissions)
+		renamePerms(in.Entries[i].PermissionsWithGrantOption)
 	}
 	if err := s.checkCatalog(in.CatalogId); err != nil {
 		return nil, err

@@ -236,3 +236,18 @@ func TestThrottling(t *testing.T) {
 		t.Fatalf("second request: %d %s, want 503 ThrottlingException", status, body)
 	}
 }
+
+// TestOldPermissionName: botocore 1.29 clients grant CREATE_TAG, today's
+// CREATE_LF_TAG.
+func TestOldPermissionName(t *testing.T) {
+	e := newEnv(t)
+	body := `{"Principal":{"DataLakePrincipalIdentifier":"arn:aws:iam::111122223333:role/tagger"},"Resource":{"Catalog":{}},"Permissions":["CREATE_TAG"]}`
+	resp, b := e.raw(t, e.admin, lfReq("GrantPermissions", body))
+	if resp.StatusCode != 200 {
+		t.Fatalf("GrantPermissions CREATE_TAG: %d %s", resp.StatusCode, b)
+	}
+	_, b = e.raw(t, e.admin, lfReq("ListPermissions", `{"Principal":{"DataLakePrincipalIdentifier":"arn:aws:iam::111122223333:role/tagger"},"Resource":{"Catalog":{}}}`))
+	if !strings.Contains(string(b), `"CREATE_LF_TAG"`) {
+		t.Errorf("ListPermissions: %s", b)
+	}
+}
