@@ -2,15 +2,23 @@ package engine_test
 
 import (
 	"context"
+	"crypto/rand"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluicedb/sluice/authz"
 	"github.com/sluicedb/sluice/authz/api"
+	"github.com/sluicedb/sluice/authz/iam"
 	"github.com/sluicedb/sluice/authz/lf"
 	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/authz/mask"
 	"github.com/sluicedb/sluice/authz/store"
+	"github.com/sluicedb/sluice/bench"
 	"github.com/sluicedb/sluice/engine"
 	"github.com/sluicedb/sluice/planner"
 )
@@ -297,5 +305,182 @@ func TestRule5_PermissionTypeMismatch(t *testing.T) {
 	engine.SupportedPermissionTypes = saved
 	if got := strings.Join(saved, ","); got != "COLUMN_PERMISSION,CELL_FILTER_PERMISSION,COLUMN_MASK_PERMISSION" {
 		t.Errorf("SupportedPermissionTypes = %s", got)
+	}
+}
+
+// Enforcement benchmarks (issue 5, "the hot loop"): the generated lineitem
+// table read as differently restricted principals. Rows: SLUICE_BENCH_ROWS
+// (default 1,000,000), one Parquet file under $TMPDIR, reused. Compare:
+//
+//	policy/cell-filter   vs user/same-predicate   (target ≤ 1.10×)
+//	policy/all-columns   vs none/unrestricted     (target ≤ 1.02×)
+//	mask/sha256, mask/redact vs none/string-max
+//
+//	go test ./engine -run '^$' -bench BenchmarkEnforcement -benchtime 10x
+func BenchmarkEnforcement(b *testing.B) {
+	rows := int64(1_000_000)
+	if v := os.Getenv("SLUICE_BENCH_ROWS"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			b.Fatalf("SLUICE_BENCH_ROWS=%q", v)
+		}
+		rows = n
+	}
+	ctx := context.Background()
+	paths, err := bench.GenerateLineitemFiles(ctx, filepath.Join(os.TempDir(), "sluice-enforcement-bench"), rows, bench.DefaultSeed, 0, bench.LineitemOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	loc := "file://" + filepath.ToSlash(filepath.Dir(paths[0])) + "/"
+	eng, err := engine.Open(ctx, engine.Options{Home: b.TempDir(), NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eng.Close()
+	cp := eng.ControlPlane()
+	now := time.Now()
+	update := func(fn func(tx *store.Tx) error) {
+		if err := cp.Store().Update(fn); err != nil {
+			b.Fatal(err)
+		}
+	}
+	update(func(tx *store.Tx) error {
+		return lf.PutSettings(tx, acct, api.DataLakeSettings{AllowExternalDataFiltering: true,
+			ExternalDataFilteringAllowList: []api.DataLakePrincipal{{DataLakePrincipalIdentifier: acct}},
+			AuthorizedSessionTagValueList:  []string{engine.DefaultAuthorizedCallerTag}})
+	})
+	admin, err := eng.NewSession(ctx, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	run := func(s *engine.Session, sql string) {
+		if _, err := s.Exec(ctx, sql); err != nil {
+			b.Fatalf("%s: %v", sql, err)
+		}
+	}
+	// Restricted principals read only registered locations (vended
+	// credentials, rule 11).
+	update(func(tx *store.Tx) error {
+		return lf.RegisterResource(tx, lf.RegisterInput{ResourceArn: strings.TrimSuffix(loc, "/"), UseServiceLinkedRole: true}, now)
+	})
+	run(admin, "CREATE DATABASE bench")
+	for _, t := range []string{"li", "li_filtered", "li_sha", "li_redact"} {
+		run(admin, "CREATE EXTERNAL TABLE bench."+t+" STORED AS PARQUET LOCATION '"+loc+"'")
+	}
+	grant := func(role string, res api.Resource) {
+		update(func(tx *store.Tx) error {
+			return lf.GrantPermissions(tx, acct, lf.Caller{Trusted: true}, lf.GrantInput{
+				Principal: &api.DataLakePrincipal{DataLakePrincipalIdentifier: roleArn(role)}, Resource: &res, Permissions: []string{"SELECT"}}, now)
+		})
+	}
+	adm := &iam.Admin{Rand: rand.Reader}
+	for _, role := range []string{"full", "restricted"} {
+		update(func(tx *store.Tx) error {
+			recs := iam.BoltRecords{Tx: tx}
+			if _, err := adm.CreateRole(recs, now, iam.CreateRoleInput{Account: acct, RoleName: role, AssumeRolePolicyDocument: trustAccount}); err != nil {
+				return err
+			}
+			return adm.PutRolePolicy(recs, acct, role, "lake", rolePolicy)
+		})
+	}
+	// full: the whole of bench.li (no policy); restricted: bench.li through
+	// a column wildcard (all columns authorized), bench.li_filtered through
+	// a data cells filter, and the masked tables.
+	grant("full", tableRes("bench", "li"))
+	grant("restricted", api.Resource{TableWithColumns: &api.TableWithColumnsResource{CatalogId: acct, DatabaseName: "bench", Name: "li", ColumnWildcard: &api.ColumnWildcard{}}})
+	const pred = "l_shipmode = 'AIR' AND l_discount < 0.05"
+	update(func(tx *store.Tx) error {
+		return lf.CreateDataCellsFilter(tx, acct, lf.Caller{Trusted: true}, api.DataCellsFilter{TableCatalogId: acct, DatabaseName: "bench", TableName: "li_filtered",
+			Name: "air", RowFilter: &api.RowFilter{FilterExpression: pred}, ColumnWildcard: &api.ColumnWildcard{}})
+	})
+	grant("restricted", api.Resource{DataCellsFilter: &api.DataCellsFilterResource{TableCatalogId: acct, DatabaseName: "bench", TableName: "li_filtered", Name: "air"}})
+	for _, m := range []struct{ table, expr string }{{"li_sha", "sha256"}, {"li_redact", "redact"}} {
+		grant("restricted", tableRes("bench", m.table))
+		if err := cp.CreateColumnMask(api.ColumnMaskPolicy{Name: m.table + "_mask", DatabaseName: "bench", TableName: m.table, ColumnName: "customer_email", MaskExpression: m.expr}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	full, err := eng.NewSession(ctx, "full")
+	if err != nil {
+		b.Fatal(err)
+	}
+	restricted, err := eng.NewSession(ctx, "restricted")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const agg = "SELECT sum(l_extendedprice), count(*) FROM bench."
+	cases := []struct {
+		name string
+		s    *engine.Session
+		sql  string
+	}{
+		{"none/unrestricted", full, agg + "li"},
+		{"policy/all-columns", restricted, agg + "li"},
+		{"user/same-predicate", full, agg + "li WHERE " + pred},
+		{"policy/cell-filter", restricted, agg + "li_filtered"},
+		{"none/string-max", full, "SELECT max(customer_email) FROM bench.li"},
+		{"mask/sha256", restricted, "SELECT max(customer_email) FROM bench.li_sha"},
+		{"mask/redact", restricted, "SELECT max(customer_email) FROM bench.li_redact"},
+	}
+	// The filtered answers must agree, or the comparison means nothing.
+	a, err := full.Exec(ctx, cases[2].sql)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := restricted.Exec(ctx, cases[3].sql)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if rowsText(a.Rows) != rowsText(c.Rows) {
+		b.Fatalf("policy %s and user predicate %s disagree", rowsText(c.Rows), rowsText(a.Rows))
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := c.s.Exec(ctx, c.sql); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mrows/s")
+		})
+	}
+	// The ratios, each pair run alternately so that the load of a shared
+	// machine drifts over both sides alike (median of per-iteration
+	// ratios).
+	pairs := []struct{ name, base, policy string }{
+		{"ratio/cell-filter-vs-user-predicate", "user/same-predicate", "policy/cell-filter"},
+		{"ratio/all-columns-vs-unrestricted", "none/unrestricted", "policy/all-columns"},
+		{"ratio/sha256-vs-unmasked", "none/string-max", "mask/sha256"},
+		{"ratio/redact-vs-unmasked", "none/string-max", "mask/redact"},
+	}
+	byName := map[string]int{}
+	for i, c := range cases {
+		byName[c.name] = i
+	}
+	for _, p := range pairs {
+		base, pol := cases[byName[p.base]], cases[byName[p.policy]]
+		b.Run(p.name, func(b *testing.B) {
+			ratios := make([]float64, 0, b.N)
+			timed := func(s *engine.Session, sql string) time.Duration {
+				t0 := time.Now()
+				if _, err := s.Exec(ctx, sql); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(t0)
+			}
+			for i := 0; i < b.N; i++ {
+				// alternate which side runs first (warm caches favour the second)
+				var tb, tp time.Duration
+				if i%2 == 0 {
+					tb, tp = timed(base.s, base.sql), timed(pol.s, pol.sql)
+				} else {
+					tp, tb = timed(pol.s, pol.sql), timed(base.s, base.sql)
+				}
+				ratios = append(ratios, float64(tp)/float64(tb))
+			}
+			sort.Float64s(ratios)
+			b.ReportMetric(ratios[len(ratios)/2], "x")
+		})
 	}
 }
