@@ -11,8 +11,10 @@ import (
 
 // Measure times fn the way run.mjs times DuckDB, so both sides of a
 // comparison use one method: one untimed warm-up run, then iterations timed
-// runs; rows/s is tableRows over the median wall time. threads is recorded,
-// not enforced: the caller configures its engine.
+// runs; rows/s is tableRows over the median wall time, and rows per CPU
+// second over the median process CPU time (which includes the Go runtime's
+// GC threads and anything else this process runs meanwhile). threads is
+// recorded, not enforced: the caller configures its engine.
 func Measure(ctx context.Context, tableRows int64, threads, iterations int, fn func(context.Context) error) (Timing, error) {
 	if iterations <= 0 {
 		iterations = 5
@@ -21,15 +23,18 @@ func Measure(ctx context.Context, tableRows int64, threads, iterations int, fn f
 		return Timing{}, err
 	}
 	secs := make([]float64, 0, iterations)
+	cpu := make([]float64, 0, iterations)
 	for i := 0; i < iterations; i++ {
 		if err := ctx.Err(); err != nil {
 			return Timing{}, err
 		}
+		c0 := processCPU()
 		t0 := time.Now()
 		if err := fn(ctx); err != nil {
 			return Timing{}, err
 		}
 		secs = append(secs, time.Since(t0).Seconds())
+		cpu = append(cpu, processCPU()-c0)
 	}
 	sorted := append([]float64(nil), secs...)
 	sort.Float64s(sorted)
@@ -41,6 +46,14 @@ func Measure(ctx context.Context, tableRows int64, threads, iterations int, fn f
 	}
 	if median > 0 {
 		t.RowsPerSec = float64(tableRows) / median
+	}
+	if c0 := processCPU(); c0 > 0 {
+		t.CPUSeconds = cpu
+		sortedCPU := append([]float64(nil), cpu...)
+		sort.Float64s(sortedCPU)
+		if m := sortedCPU[len(sortedCPU)/2]; m > 0 {
+			t.RowsPerCPUSec = float64(tableRows) / m
+		}
 	}
 	return t, nil
 }

@@ -11,11 +11,16 @@ import (
 
 func TestMeasure(t *testing.T) {
 	calls := 0
+	sink := 0
 	tm, err := Measure(context.Background(), 1_000_000, 1, 3, func(context.Context) error {
 		calls++
-		time.Sleep(2 * time.Millisecond)
+		// Burn CPU, so the CPU-time figure is meaningful.
+		for t0 := time.Now(); time.Since(t0) < 2*time.Millisecond; {
+			sink++
+		}
 		return nil
 	})
+	_ = sink
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,6 +32,9 @@ func TestMeasure(t *testing.T) {
 	}
 	if want := 1e6 / tm.Median.Seconds(); tm.RowsPerSec < want*0.99 || tm.RowsPerSec > want*1.01 {
 		t.Errorf("rows/s %v, want about %v", tm.RowsPerSec, want)
+	}
+	if processCPU() > 0 && (len(tm.CPUSeconds) != 3 || tm.RowsPerCPUSec <= 0) {
+		t.Errorf("CPU figures missing: %+v", tm)
 	}
 	boom := errors.New("boom")
 	if _, err := Measure(context.Background(), 1, 1, 3, func(context.Context) error { return boom }); !errors.Is(err, boom) {
