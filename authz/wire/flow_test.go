@@ -23,7 +23,7 @@ const (
 	trustAccount = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`
 	analystPol   = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["glue:Get*","lakeformation:GetDataAccess"],"Resource":"*"}]}`
 	enginePol    = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession"],"Resource":"arn:aws:iam::111122223333:role/*"}]}`
-	denyPol      = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"glue:GetTable","Resource":"*"}]}`
+	denyPol      = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":["glue:GetTable","lakeformation:GetDataAccess"],"Resource":"*"}]}`
 	engineTag    = "sluice-engine"
 	tagKey       = "LakeFormationAuthorizedCaller"
 )
@@ -170,6 +170,12 @@ func TestIntegrationFlow(t *testing.T) {
 			t.Errorf("AuthorizedColumns = %v, want secret (tagged sensitive) excluded", out.AuthorizedColumns)
 		}
 	})
+	t.Run("vend by tag grant", func(t *testing.T) {
+		_, err := e.lf(analyst).GetTemporaryGlueTableCredentials(bg, &lakeformation.GetTemporaryGlueTableCredentialsInput{
+			TableArn: aws.String("arn:aws:glue:us-east-1:" + account + ":table/db1/t2"), Permissions: []lftypes.Permission{lftypes.PermissionSelect},
+			SupportedPermissionTypes: []lftypes.PermissionType{lftypes.PermissionTypeColumnPermission, lftypes.PermissionTypeCellFilterPermission}})
+		must(t, err)
+	})
 	t.Run("vend", func(t *testing.T) {
 		out, err := e.lf(analyst).GetTemporaryGlueTableCredentials(bg, &lakeformation.GetTemporaryGlueTableCredentialsInput{
 			TableArn: aws.String("arn:aws:glue:us-east-1:" + account + ":table/db1/t1"), Permissions: []lftypes.Permission{lftypes.PermissionSelect},
@@ -207,6 +213,19 @@ func TestIntegrationFlow(t *testing.T) {
 		}, []string{"PermissionTypeMismatchException"}},
 		{"IAM explicit deny", func(t *testing.T) error {
 			_, err := gutm(e, userSession(t, e, eng, "denied", map[string]string{tagKey: engineTag}), "t2", bothTypes)
+			if err != nil && !strings.Contains(err.Error(), "explicit deny") {
+				t.Errorf("refused, but not by IAM's explicit deny: %v", err)
+			}
+			return err
+		}, []string{"AccessDeniedException"}},
+		{"IAM explicit deny on vending", func(t *testing.T) error {
+			sess := userSession(t, e, eng, "denied", map[string]string{tagKey: engineTag})
+			_, err := e.lf(sess).GetTemporaryGlueTableCredentials(bg, &lakeformation.GetTemporaryGlueTableCredentialsInput{
+				TableArn: aws.String("arn:aws:glue:us-east-1:" + account + ":table/db1/t2"), Permissions: []lftypes.Permission{lftypes.PermissionSelect},
+				SupportedPermissionTypes: []lftypes.PermissionType{lftypes.PermissionTypeColumnPermission, lftypes.PermissionTypeCellFilterPermission}})
+			if err != nil && !strings.Contains(err.Error(), "explicit deny") {
+				t.Errorf("refused, but not by IAM's explicit deny: %v", err)
+			}
 			return err
 		}, []string{"AccessDeniedException"}},
 		{"bad signature", func(t *testing.T) error {
