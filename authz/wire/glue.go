@@ -46,6 +46,7 @@ func init() {
 		"CreatePartition":                 glueCreatePartition,
 		"GetPartition":                    glueGetPartition,
 		"GetPartitions":                   glueGetPartitions,
+		"BatchGetPartition":               glueBatchGetPartition,
 		"BatchCreatePartition":            glueBatchCreatePartition,
 		"DeletePartition":                 glueDeletePartition,
 		"BatchDeletePartition":            glueBatchDeletePartition,
@@ -607,4 +608,44 @@ func glueGetUnfilteredPartitionMetadata(s *Server, req *request) (any, error) {
 		}
 	}
 	return nil, lferr.New(lferr.EntityNotFound, "Partition %v of %s.%s not found.", in.PartitionValues, in.DatabaseName, in.TableName)
+}
+
+// glueBatchGetPartition returns the partitions found among PartitionsToGet
+// (missing ones are left out, as Glue does).
+func glueBatchGetPartition(s *Server, req *request) (any, error) {
+	var in struct {
+		CatalogId       string `json:"CatalogId"`
+		DatabaseName    string `json:"DatabaseName"`
+		TableName       string `json:"TableName"`
+		PartitionsToGet []struct {
+			Values []string `json:"Values"`
+		} `json:"PartitionsToGet"`
+	}
+	if err := decode(req, &in); err != nil {
+		return nil, err
+	}
+	if err := s.checkCatalog(in.CatalogId); err != nil {
+		return nil, err
+	}
+	if len(in.PartitionsToGet) == 0 || len(in.PartitionsToGet) > 1000 {
+		return nil, lferr.New(lferr.InvalidInput, "PartitionsToGet must hold 1 to 1000 partitions.")
+	}
+	if err := s.gate(req, sts.Target{Database: in.DatabaseName, Table: in.TableName}, s.needTable(in.DatabaseName, in.TableName, "SELECT", "INSERT", "ALTER", "DESCRIBE")); err != nil {
+		return nil, err
+	}
+	out := struct {
+		Partitions      []api.Partition `json:"Partitions"`
+		UnprocessedKeys []struct{}      `json:"UnprocessedKeys"`
+	}{Partitions: []api.Partition{}, UnprocessedKeys: []struct{}{}}
+	for _, k := range in.PartitionsToGet {
+		p, err := s.cp.Catalog().GetPartition(req.ctx, s.account, in.DatabaseName, in.TableName, k.Values)
+		if lferr.CodeOf(err) == lferr.EntityNotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out.Partitions = append(out.Partitions, *p)
+	}
+	return out, nil
 }

@@ -52,6 +52,12 @@ func TestPartitions(t *testing.T) {
 	if len(ps.Partitions) != 2 {
 		t.Fatalf("GetPartitions: %d partitions, want 2", len(ps.Partitions))
 	}
+	bg2, err := gc.BatchGetPartition(bg, &glue.BatchGetPartitionInput{DatabaseName: aws.String("db1"), TableName: aws.String("events"),
+		PartitionsToGet: []gtypes.PartitionValueList{{Values: []string{"2025"}}, {Values: []string{"1999"}}}})
+	must(t, err)
+	if len(bg2.Partitions) != 1 || !slices.Equal(bg2.Partitions[0].Values, []string{"2025"}) {
+		t.Errorf("BatchGetPartition %+v", bg2.Partitions)
+	}
 	_, err = lfc.GrantPermissions(bg, &lakeformation.GrantPermissionsInput{Principal: &lftypes.DataLakePrincipal{DataLakePrincipalIdentifier: aws.String(arnRole("analyst"))},
 		Resource: &lftypes.Resource{Table: &lftypes.TableResource{DatabaseName: aws.String("db1"), Name: aws.String("events")}}, Permissions: []lftypes.Permission{lftypes.PermissionSelect}})
 	must(t, err)
