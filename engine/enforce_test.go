@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +12,9 @@ import (
 
 	"github.com/sluicedb/sluice/authz/api"
 	"github.com/sluicedb/sluice/authz/audit"
+	"github.com/sluicedb/sluice/authz/iam"
 	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/authz/store"
 	"github.com/sluicedb/sluice/engine"
 )
 
@@ -191,6 +194,14 @@ func TestSessionErrorsNameTheProblem(t *testing.T) {
 	l.grant("analyst", tableRes("sales", "orders"), "SELECT")
 	_, err := l.eng.NewSession(context.Background(), "nobody")
 	wantCode(t, "unknown role", err, lferr.STSAccessDenied, "nobody", "trust policy")
+	// A role whose trust policy does not admit this account's engine.
+	l.update(func(tx *store.Tx) error {
+		_, err := (&iam.Admin{Rand: rand.Reader}).CreateRole(iam.BoltRecords{Tx: tx}, l.clock.Now(), iam.CreateRoleInput{Account: acct, RoleName: "foreign",
+			AssumeRolePolicyDocument: strings.ReplaceAll(trustAccount, acct, "444455556666")})
+		return err
+	})
+	_, err = l.eng.NewSession(context.Background(), "foreign")
+	wantCode(t, "trust policy refuses", err, lferr.STSAccessDenied, "foreign", "trust policy", "sts:AssumeRole")
 	_, err = l.eng.NewSession(context.Background(), "bad/name")
 	wantCode(t, "malformed role", err, lferr.InvalidInput)
 
