@@ -65,6 +65,9 @@ type Engine struct {
 	// local store is the "server" that shares the home's vending key, as
 	// S3 shares secrets with STS. The engine never mints with it.
 	signer *cred.Signer
+	// remote is set by OpenRemote: the control plane is then reached over
+	// the wire and cp is nil.
+	remote *remoteLake
 
 	mu         sync.Mutex
 	closed     bool
@@ -174,6 +177,9 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	e.closed = true
+	if e.cp == nil {
+		return nil
+	}
 	return e.cp.Close()
 }
 

@@ -22,6 +22,9 @@ const sessionRefreshMargin = 5 * time.Minute
 // LakeFormationAuthorizedCaller session tag, and everything the session
 // does is decided by the control plane for that role session.
 func (e *Engine) NewSession(ctx context.Context, principal string) (*Session, error) {
+	if e.remote != nil {
+		return e.newRemoteSession(ctx, principal)
+	}
 	if principal == "" {
 		return &Session{e: e, client: e.cp.ClientFor(e.cp.Admin()), database: "default", admin: true}, nil
 	}
@@ -64,7 +67,7 @@ func (s *Session) Principal() string {
 // ensureFresh renews a principal's role session before it expires, so a
 // long-lived shell keeps working past the one-hour limit of role chaining.
 func (s *Session) ensureFresh(ctx context.Context) error {
-	if s.admin {
+	if s.admin || s.e.remote != nil {
 		return nil
 	}
 	s.mu.Lock()
@@ -93,7 +96,7 @@ func (e *Engine) withSettingsHint(err error) error {
 	case strings.Contains(msg, "AllowExternalDataFiltering"):
 		hint = "turn AllowExternalDataFiltering on in the lake's DataLakeSettings"
 	case strings.Contains(msg, "ExternalDataFilteringAllowList"):
-		hint = "add account " + e.cp.AccountID() + " to ExternalDataFilteringAllowList in the lake's DataLakeSettings"
+		hint = "add account " + e.accountID() + " to ExternalDataFilteringAllowList in the lake's DataLakeSettings"
 	case strings.Contains(msg, "AuthorizedSessionTagValueList"), strings.Contains(msg, authz.AuthorizedCallerTag+" session tag"):
 		hint = "add \"" + e.tagValue + "\" to AuthorizedSessionTagValueList in the lake's DataLakeSettings"
 	default:

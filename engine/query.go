@@ -128,7 +128,7 @@ func (q *query) answer(db, table string) *api.GetUnfilteredTableMetadataOutput {
 // writing the table it just created, DROP deleting managed data).
 func (q *query) authorize(ctx context.Context, db, table string, perms []string) (*api.GetUnfilteredTableMetadataOutput, error) {
 	return q.client().GetUnfilteredTableMetadata(ctx, &api.GetUnfilteredTableMetadataInput{
-		CatalogId: q.s.e.cp.AccountID(), DatabaseName: db, Name: table,
+		CatalogId: q.s.e.accountID(), DatabaseName: db, Name: table,
 		SupportedPermissionTypes: SupportedPermissionTypes, Permissions: perms,
 	})
 }

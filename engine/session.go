@@ -141,7 +141,7 @@ func (s *Session) describe(ctx context.Context, db, table string) (*Rows, error)
 		db = s.database
 	}
 	md, err := s.cur.client().GetUnfilteredTableMetadata(ctx, &api.GetUnfilteredTableMetadataInput{
-		CatalogId: s.e.cp.AccountID(), DatabaseName: db, Name: table,
+		CatalogId: s.e.accountID(), DatabaseName: db, Name: table,
 		SupportedPermissionTypes: SupportedPermissionTypes,
 	})
 	if err != nil {
@@ -268,7 +268,7 @@ func (r *Rows) Close() error {
 func (s *Session) newPlanner(database string) *planner.Planner {
 	return &planner.Planner{
 		Client:                   s.cur.client(),
-		CatalogID:                s.e.cp.AccountID(),
+		CatalogID:                s.e.accountID(),
 		Database:                 database,
 		SupportedPermissionTypes: SupportedPermissionTypes,
 		QueryID:                  s.cur.id,

@@ -61,7 +61,7 @@ func (q *query) store(ctx context.Context, db, table, location string, writePerm
 	q.mu.Lock()
 	v := q.creds[key]
 	if v == nil {
-		v = &vended{q: q, arn: authz.TableARN(q.s.e.cp.Region(), q.s.e.cp.AccountID(), md.Table.DatabaseName, md.Table.Name), perms: perms}
+		v = &vended{q: q, arn: authz.TableARN(q.s.e.region(), q.s.e.accountID(), md.Table.DatabaseName, md.Table.Name), perms: perms}
 		q.creds[key] = v
 	}
 	q.mu.Unlock()
@@ -111,6 +111,11 @@ func (v *vended) current(ctx context.Context) (storage.Guard, error) {
 	}
 	if out == nil || out.SessionToken == "" || out.Expiration == nil {
 		return nil, lferr.New(lferr.InternalService, "GetTemporaryGlueTableCredentials returned no credentials for %s", v.arn)
+	}
+	if e.signer == nil {
+		// A remote engine without the served home's vending key cannot
+		// verify local credentials: fail closed (RemoteOptions).
+		return nil, lferr.New(lferr.AccessDenied, "cannot verify the credentials vended for %s: this remote engine has no vending key (give the served home's keys/vending.key)", v.arn)
 	}
 	v.creds = cred.Credentials{AccessKeyId: out.AccessKeyId, SecretAccessKey: out.SecretAccessKey, SessionToken: out.SessionToken,
 		Expiration: out.Expiration.Time}
