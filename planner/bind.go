@@ -95,6 +95,11 @@ func bindMetadata(db, name string, out *api.GetUnfilteredTableMetadataOutput, pr
 		failf(lferr.Unsupported, "view %s is under a row, cell or mask policy, which this engine cannot enforce on a view; the query fails", full)
 	}
 	if bt.isView {
+		if err := checkCellCoverage(full, out.AuthorizedColumns, out.CellFilters); err != nil {
+			fail(err)
+		}
+	}
+	if bt.isView {
 		// the view's authorized columns restrict what it shows (rule 8)
 		bt.viewAuth = auth
 		return bt

@@ -45,13 +45,13 @@ func hasPolicy(out *api.GetUnfilteredTableMetadataOutput) bool {
 // entry names anything else. A server that leaves a column out may mean
 // "unrestricted" or may have lost a restriction; the engine cannot tell,
 // so the query fails.
-func checkCellCoverage(full string, authorized []plan.ScanColumn, cfs []api.ColumnRowFilter) error {
+func checkCellCoverage(full string, authorized []string, cfs []api.ColumnRowFilter) error {
 	if len(cfs) == 0 {
 		return nil
 	}
 	auth := make(map[string]bool, len(authorized))
 	for _, c := range authorized {
-		auth[strings.ToLower(c.Name)] = true
+		auth[strings.ToLower(c)] = true
 	}
 	seen := make(map[string]string, len(cfs))
 	for _, cf := range cfs {
@@ -66,8 +66,8 @@ func checkCellCoverage(full string, authorized []plan.ScanColumn, cfs []api.Colu
 		seen[k] = cf.RowFilterExpression
 	}
 	for _, c := range authorized {
-		if _, ok := seen[strings.ToLower(c.Name)]; !ok {
-			return lferr.New(lferr.AccessDenied, "the cell filters of %s have no entry for authorized column %s; the query fails rather than show it unfiltered (rule 6)", full, c.Name)
+		if _, ok := seen[strings.ToLower(c)]; !ok {
+			return lferr.New(lferr.AccessDenied, "the cell filters of %s have no entry for authorized column %s; the query fails rather than show it unfiltered (rule 6)", full, c)
 		}
 	}
 	return nil
@@ -89,7 +89,11 @@ type tableCol struct {
 // caller may not see: the expressions are for administrators only (rule
 // 10) and hidden columns do not exist for the caller (rule 8).
 func planSecure(full string, t *api.Table, authorized []plan.ScanColumn, out *api.GetUnfilteredTableMetadataOutput, p mask.Principal) (*securePlan, error) {
-	if err := checkCellCoverage(full, authorized, out.CellFilters); err != nil {
+	names := make([]string, len(authorized))
+	for i, c := range authorized {
+		names[i] = c.Name
+	}
+	if err := checkCellCoverage(full, names, out.CellFilters); err != nil {
 		return nil, err
 	}
 	if !hasPolicy(out) {
