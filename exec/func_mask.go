@@ -28,11 +28,31 @@ func maskRune(r rune) rune {
 	return 'x'
 }
 
+// redactASCII is maskRune for the ASCII characters, as bytes.
+var redactASCII = func() (t [utf8.RuneSelf]byte) {
+	for i := range t {
+		t[i] = byte(maskRune(rune(i)))
+	}
+	return t
+}()
+
 // appendRedacted appends s with characters outside [keepLo, keepHi)
-// (character positions) redacted.
+// (character positions) redacted. ASCII bytes take a table lookup; only
+// other characters are decoded (an invalid byte counts as one character,
+// redacted to 'x', as in authz/mask).
 func appendRedacted(dst []byte, s string, keepLo, keepHi int) []byte {
 	i := 0
 	for len(s) > 0 {
+		if c := s[0]; c < utf8.RuneSelf {
+			if i >= keepLo && i < keepHi {
+				dst = append(dst, c)
+			} else {
+				dst = append(dst, redactASCII[c])
+			}
+			s = s[1:]
+			i++
+			continue
+		}
 		r, w := utf8.DecodeRuneInString(s)
 		if i >= keepLo && i < keepHi {
 			dst = append(dst, s[:w]...)
