@@ -566,3 +566,45 @@ func TestSecureScanPruning(t *testing.T) {
 		}
 	}
 }
+
+// TestSecureScanNeverPrunesOnRewrittenColumns (rule 9): user predicates on
+// a secure scan stay above it and never become statistics pruning on a
+// guarded or masked column (whose statistics describe original values).
+func TestSecureScanNeverPrunesOnRewrittenColumns(t *testing.T) {
+	authCols := []string{"id", "name", "email", "salary"}
+	ans := api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: authCols,
+		CellFilters: cellsFor(authCols, map[string]string{"salary": "dept = 'hr'"}),
+		ColumnMasks: []api.ColumnMask{{ColumnName: "email", MaskExpression: "sha256", MaskName: "h"}}}
+	for _, q := range []string{
+		"SELECT id FROM p WHERE salary > 5",
+		"SELECT id FROM p WHERE email = 'a' AND salary IS NULL",
+		"SELECT count(*) FROM p WHERE salary BETWEEN 1 AND 2",
+		"SELECT p1.id FROM p p1 JOIN p p2 ON p1.id = p2.id WHERE p2.salary < 3",
+	} {
+		a := ans
+		pl, _ := securePlanner(&a)
+		st, err := pl.Plan(context.Background(), q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		walkPlan(st.(*Query).Plan, func(n plan.Node) {
+			sc, ok := n.(*plan.Scan)
+			if !ok {
+				return
+			}
+			if sc.Secure == nil {
+				t.Errorf("%s: a scan of the protected table lost its policy", q)
+			}
+			for _, f := range sc.PruneFilters {
+				plan.Walk(f, func(x plan.Expr) bool {
+					if r, ok := x.(*plan.ColRef); ok {
+						if (r.Idx < len(sc.Secure.CellGuards) && sc.Secure.CellGuards[r.Idx] != nil) || (r.Idx < len(sc.Secure.Masks) && sc.Secure.Masks[r.Idx] != nil) {
+							t.Errorf("%s: prunes by statistics on rewritten column %s", q, r.Name)
+						}
+					}
+					return true
+				})
+			}
+		})
+	}
+}
