@@ -2,7 +2,6 @@ package remote
 
 import (
 	"context"
-	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -60,8 +59,7 @@ type Config struct {
 	// SessionDuration is the role session's lifetime (default 1 h, the
 	// role-chaining limit).
 	SessionDuration time.Duration
-	// HTTPClient sends every request (default: an http.Client with a 60 s
-	// timeout).
+	// HTTPClient sends every request (default: the SDK's).
 	HTTPClient aws.HTTPClient
 }
 
@@ -172,11 +170,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 // loadBase is the engine's own AWS configuration: region, credentials
 // (the standard chain unless given), HTTP client and endpoint.
 func loadBase(ctx context.Context, cfg Config) (aws.Config, string, aws.HTTPClient, error) {
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: 60 * time.Second}
-	}
-	opts := []func(*config.LoadOptions) error{config.WithHTTPClient(hc)}
+	var opts []func(*config.LoadOptions) error
 	if cfg.Region != "" {
 		opts = append(opts, config.WithRegion(cfg.Region))
 	}
@@ -189,6 +183,14 @@ func loadBase(ctx context.Context, cfg Config) (aws.Config, string, aws.HTTPClie
 	}
 	if base.Region == "" {
 		base.Region = DefaultRegion
+	}
+	// The SDK's own client (set after loading, so AWS_CA_BUNDLE and the
+	// like still apply to it) unless one is given.
+	hc := cfg.HTTPClient
+	if hc != nil {
+		base.HTTPClient = hc
+	} else {
+		hc = base.HTTPClient
 	}
 	if base.Credentials == nil {
 		return aws.Config{}, "", nil, lferr.New(lferr.InvalidClientTokenId, "remote: no engine credentials (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_SHARED_CREDENTIALS_FILE)")
