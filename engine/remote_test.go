@@ -145,8 +145,8 @@ func remoteLake(t *testing.T) *servedHome {
 		Permissions: []lftypes.Permission{lftypes.PermissionSelect}})
 	must(t, err)
 	_, err = lfc.GrantPermissions(ctx, &lakeformation.GrantPermissionsInput{
-		Principal: &lftypes.DataLakePrincipal{DataLakePrincipalIdentifier: s("arn:aws:iam::" + authz.DefaultAccountID + ":role/describer")},
-		Resource:  &lftypes.Resource{Table: &lftypes.TableResource{DatabaseName: s("hr"), Name: s("staff")}},
+		Principal:   &lftypes.DataLakePrincipal{DataLakePrincipalIdentifier: s("arn:aws:iam::" + authz.DefaultAccountID + ":role/describer")},
+		Resource:    &lftypes.Resource{Table: &lftypes.TableResource{DatabaseName: s("hr"), Name: s("staff")}},
 		Permissions: []lftypes.Permission{lftypes.PermissionDescribe}})
 	must(t, err)
 	return h
