@@ -285,6 +285,7 @@ type scanFile struct {
 	// tiny: one row group of at most one batch; its columns go to the
 	// decoded-file cache after reading (scan_cache.go).
 	tiny bool
+	rows int64 // rows in the file
 	// cached: the file's columns from the cache, emitted as one batch.
 	cached []arrow.Array
 	done   bool
@@ -367,6 +368,7 @@ func (o *scanOp) openFile(info storage.ObjectInfo) (*scanFile, error) {
 		return nil, nil
 	}
 	sf.tiny = len(cols) > 0 && pf.NumRowGroups() == 1 && pf.NumRows() <= BatchSize
+	sf.rows = pf.NumRows()
 	rd, err := pf.NewReader(o.ctx, parquetio.ReadOptions{Columns: cols, RowGroups: rgs, BatchSize: BatchSize})
 	if err != nil {
 		return nil, o.fileErr(key, err, "cannot read")
@@ -462,7 +464,12 @@ func (o *scanOp) Next() (*Batch, error) {
 		}
 		if o.cur.tiny {
 			o.cur.tiny = false
-			o.storeFile(o.cur.info, rec)
+			// Cache only a batch that holds the whole file: the reader may
+			// hand out a small file in several pieces, and caching the
+			// first piece alone would make later scans lose rows.
+			if int64(nrows) == o.cur.rows {
+				o.storeFile(o.cur.info, rec)
+			}
 		}
 		o.stats.Rows += int64(nrows)
 		k := 0
