@@ -292,7 +292,16 @@ func (c *client) CreateTable(ctx context.Context, database string, in api.TableI
 	}
 	// Through In, so the table records its creator (Table.CreatedBy).
 	return c.cp.db.Update(func(tx *store.Tx) error {
-		return c.cp.cat.In(tx, c.creator()).CreateTable(c.catalogID(), database, in)
+		if err := c.cp.cat.In(tx, c.creator()).CreateTable(c.catalogID(), database, in); err != nil {
+			return err
+		}
+		// Check the location the table ended up with (the catalog fills in
+		// the default), inside the same transaction: a refusal undoes it.
+		t, err := c.cp.cat.In(tx, "").GetTable(c.catalogID(), database, in.Name)
+		if err != nil {
+			return err
+		}
+		return c.checkLocations(tx, database, in.Name, []string{tableLocationOf(t)})
 	})
 }
 
@@ -309,7 +318,23 @@ func (c *client) UpdateTable(ctx context.Context, database string, in api.TableI
 	if err := c.gate(ctx, "UpdateTable", sts.Target{Database: database, Table: in.Name}, c.needTable(database, in.Name, "ALTER")); err != nil {
 		return err
 	}
-	return c.cp.cat.UpdateTable(ctx, c.catalogID(), database, in)
+	return c.cp.db.Update(func(tx *store.Tx) error {
+		if err := c.cp.cat.In(tx, c.creator()).UpdateTable(c.catalogID(), database, in); err != nil {
+			return err
+		}
+		t, err := c.cp.cat.In(tx, "").GetTable(c.catalogID(), database, in.Name)
+		if err != nil {
+			return err
+		}
+		return c.checkLocations(tx, database, in.Name, []string{tableLocationOf(t)})
+	})
+}
+
+func tableLocationOf(t *api.Table) string {
+	if t.StorageDescriptor == nil {
+		return ""
+	}
+	return t.StorageDescriptor.Location
 }
 
 func (c *client) DeleteTable(ctx context.Context, database, name string) error {
@@ -330,5 +355,16 @@ func (c *client) BatchCreatePartition(ctx context.Context, database, table strin
 	if err := c.gate(ctx, "BatchCreatePartition", sts.Target{Database: database, Table: table}, c.needTable(database, table, "INSERT", "ALTER")); err != nil {
 		return err
 	}
-	return c.cp.cat.BatchCreatePartition(ctx, c.catalogID(), database, table, in)
+	return c.cp.db.Update(func(tx *store.Tx) error {
+		if err := c.cp.cat.In(tx, c.creator()).BatchCreatePartition(c.catalogID(), database, table, in); err != nil {
+			return err
+		}
+		var locs []string
+		for _, p := range in {
+			if p.StorageDescriptor != nil {
+				locs = append(locs, p.StorageDescriptor.Location)
+			}
+		}
+		return c.checkLocations(tx, database, table, locs)
+	})
 }
