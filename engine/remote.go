@@ -44,7 +44,7 @@ type RemoteOptions struct {
 	// CredentialSeconds is the DurationSeconds asked for vended table
 	// credentials (default 3600).
 	CredentialSeconds int32
-	// HTTPClient sends every request (default: a 60 s timeout client).
+	// HTTPClient sends every request (default: the SDK's).
 	HTTPClient aws.HTTPClient
 	// Now is the clock for credential checks (time.Now when nil).
 	Now func() time.Time
