@@ -530,3 +530,21 @@ func TestSecureScanOnHiddenPartitionKeys(t *testing.T) {
 	}
 	wantCode(t, "hidden partition key", execErr(s, "SELECT region FROM hr.people"), lferr.UnknownColumn)
 }
+
+// TestRule7_CELMaskSeesNulledCells: a per-row CEL mask reading another
+// column sees that column after cell NULLing, never its hidden value.
+func TestRule7_CELMaskSeesNulledCells(t *testing.T) {
+	l := people(t)
+	l.filter("basics", "", "id", "name", "dept")
+	l.filter("hr_pay", "dept = 'hr'", nil...)
+	l.mask("rich", "name", "salary != null && salary > 100.0 ? 'rich' : value")
+	s := l.as("analyst")
+	// bob and dee earn 200 and 300, but the analyst's salary cells of
+	// theirs are NULL: the mask must not call them rich.
+	if got := query(t, s, "SELECT id, name FROM hr.people ORDER BY id"); got != "1,rich;2,bob;3,cy;4,dee;5,eve" {
+		t.Errorf("CEL mask after NULLing: %s", got)
+	}
+	if got := query(t, s, "EXPLAIN SELECT name FROM hr.people"); !strings.Contains(got, "mask rich on name (CEL fallback)") || strings.Contains(got, "100") {
+		t.Errorf("EXPLAIN: %s", got)
+	}
+}

@@ -58,6 +58,8 @@ func (cc *compiler) compileFunc(e *plan.Func) (enode, error) {
 		return cc.compileConditional(e)
 	case "greatest", "least":
 		return cc.compileMinMax(e)
+	case maskCELName:
+		return cc.compileMaskCEL(e)
 	}
 	return cc.compileScalar(name, e)
 }

@@ -82,7 +82,7 @@ func TestPolicyFailsClosed(t *testing.T) {
 		{"cell filters missing a column", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: []string{"a", "b"},
 			CellFilters: []api.ColumnRowFilter{{ColumnName: "a", RowFilterExpression: "TRUE"}}}, lferr.AccessDenied},
 		{"mask", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: []string{"a"},
-			ColumnMasks: []api.ColumnMask{{ColumnName: "a", MaskExpression: "value + b"}}}, lferr.Unsupported},
+			ColumnMasks: []api.ColumnMask{{ColumnName: "a", MaskExpression: "value +"}}}, lferr.AccessDenied},
 		{"only unknown columns", api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: []string{"zz"}}, lferr.AccessDenied},
 	}
 	for _, c := range cases {

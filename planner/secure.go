@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"encoding/json"
 	"strings"
 	"unicode/utf8"
 
@@ -207,7 +208,9 @@ func planSecure(full string, t *api.Table, authorized []plan.ScanColumn, out *ap
 	// Masks, specialized for the principal.
 	type colMask struct {
 		name string
+		text string
 		res  *mask.Residual
+		refs []string // other columns a CEL fallback reads
 	}
 	masks := map[string]colMask{}
 	if len(out.ColumnMasks) > 0 {
@@ -245,10 +248,16 @@ func planSecure(full string, t *api.Table, authorized []plan.ScanColumn, out *ap
 			if err != nil {
 				return nil, lferr.Wrap(lferr.AccessDenied, err, "%s on column %s of %s cannot be evaluated for this principal (does it read a session tag the session lacks?); the query fails rather than return unmasked values", label, m.ColumnName, full)
 			}
+			cmk := colMask{name: label, text: m.MaskExpression, res: res}
 			if res.Class == mask.Fallback {
-				return nil, lferr.New(lferr.Unsupported, "%s on column %s of %s needs per-row CEL evaluation, which this engine does not support yet; the query fails rather than return unmasked values", label, m.ColumnName, full)
+				// The per-row fallback reads other columns of the row
+				// (after NULLing): they join the scan, hidden if need be.
+				cmk.refs = cm.Columns()
+				for _, r := range cmk.refs {
+					need[r] = true
+				}
 			}
-			masks[k] = colMask{name: label, res: res}
+			masks[k] = cmk
 		}
 	}
 
@@ -300,7 +309,14 @@ func planSecure(full string, t *api.Table, authorized []plan.ScanColumn, out *ap
 			guarded = append(guarded, c.Name)
 		}
 		if m, ok := masks[k]; ok {
-			e, err := builtinMask(m.res, &plan.ColRef{Idx: oc, T: c.T, Name: c.Name}, c.T)
+			value := &plan.ColRef{Idx: oc, T: c.T, Name: c.Name}
+			var e plan.Expr
+			var err error
+			if m.res.Class == mask.Fallback {
+				e, err = celMask(m.text, p, value, m.refs, idx, sp.cols)
+			} else {
+				e, err = builtinMask(m.res, value, c.T)
+			}
 			if err != nil {
 				return nil, lferr.Wrap(lferr.Unsupported, err, "%s on column %s of %s: %s; the query fails rather than return unmasked values", m.name, c.Name, full, lferr.MessageOf(err))
 			}
@@ -311,6 +327,9 @@ func planSecure(full string, t *api.Table, authorized []plan.ScanColumn, out *ap
 				}
 				sp.sec.Masks[oc] = e
 				how = "builtin " + m.res.Builtin.Kind.String()
+				if m.res.Class == mask.Fallback {
+					how = "CEL fallback"
+				}
 			}
 			maskNotes = append(maskNotes, m.name+" on "+c.Name+" ("+how+")")
 		}
@@ -340,6 +359,26 @@ func (sp *securePlan) scan(sc *plan.Scan) {
 	sec.OutputCols = append([]int(nil), sp.sec.OutputCols...)
 	sec.Policies = append([]string(nil), sp.sec.Policies...)
 	sc.Secure = &sec
+}
+
+// celMask is the per-row CEL fallback of a mask (exec's mask_cel): the
+// mask text, the principal it is specialized for, and the other columns
+// it reads as name/value pairs, so exec can rebuild the same residual.
+func celMask(text string, p mask.Principal, value *plan.ColRef, refs []string, idx map[string]int, cols []plan.ScanColumn) (plan.Expr, error) {
+	pj, err := json.Marshal(p)
+	if err != nil {
+		return nil, lferr.Wrap(lferr.InternalService, err, "encoding the principal: %v", err)
+	}
+	str := func(s string) *plan.Const { return &plan.Const{V: types.NewString(s), T: types.StringT} }
+	args := []plan.Expr{value, str(text), str(string(pj))}
+	for _, r := range refs {
+		i, ok := idx[r]
+		if !ok {
+			return nil, lferr.AssertionFailedf("mask column not planned in the secure scan")
+		}
+		args = append(args, str(r), &plan.ColRef{Idx: i, T: cols[i].T, Name: cols[i].Name})
+	}
+	return &plan.Func{Name: "mask_cel", Args: args, T: value.T}, nil
 }
 
 // builtinMask lowers a built-in residual over value to an exec kernel; nil
