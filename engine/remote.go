@@ -119,6 +119,15 @@ func (o RemoteOptions) remoteConfig(role string) remote.Config {
 // wire (OpenRemote); ControlPlane is nil then.
 func (e *Engine) IsRemote() bool { return e.remote != nil }
 
+// Endpoint is the remote engine's endpoint ("" in process, or for the
+// AWS regional endpoints).
+func (e *Engine) Endpoint() string {
+	if e.remote == nil {
+		return ""
+	}
+	return e.remote.opts.Endpoint
+}
+
 // accountID is the lake's account: the default CatalogId of the engine's
 // calls and the account of vended table ARNs.
 func (e *Engine) accountID() string {

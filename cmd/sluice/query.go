@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"golang.org/x/term"
 
+	"github.com/sluicedb/sluice/authz"
 	"github.com/sluicedb/sluice/engine"
 	"github.com/sluicedb/sluice/planner"
 	"github.com/sluicedb/sluice/planner/types"
@@ -19,10 +21,29 @@ func openEngine(ctx context.Context, g *globals) (*engine.Engine, error) {
 	return engine.Open(ctx, engine.Options{Home: g.home})
 }
 
+// openEngineFor opens the lake in process, or, with an endpoint, over the
+// wire (engine.OpenRemote) with the engine's credentials from the standard
+// AWS chain. --home then names the served home on this machine: only its
+// vending key is read, so that credentials vended for file:// tables can
+// be verified; without it such tables cannot be read (fail closed).
+func openEngineFor(ctx context.Context, g *globals, endpoint string) (*engine.Engine, error) {
+	if endpoint == "" {
+		return openEngine(ctx, g)
+	}
+	opts := engine.RemoteOptions{Endpoint: endpoint}
+	if _, err := os.Stat(filepath.Join(g.home, authz.KeysDir, authz.VendingKeyFile)); err == nil {
+		opts.VendingKeyHome = g.home
+	}
+	return engine.OpenRemote(ctx, opts)
+}
+
+const endpointUsage = "run against this LF-compatible endpoint (e.g. http://127.0.0.1:8181, `sluice serve`) instead of the home in process; needs --as; the engine's credentials come from the AWS chain (AWS_SHARED_CREDENTIALS_FILE, AWS_ACCESS_KEY_ID, ...)"
+
 func runQuery(ctx context.Context, g *globals, args []string) error {
-	fs := newFlagSet("query", `sluice [--home DIR] query [--format table|csv|jsonl] [--as ROLE] "SQL; SQL..."   (SQL from stdin when omitted or "-")`, g)
+	fs := newFlagSet("query", `sluice [--home DIR] query [--format table|csv|jsonl] [--as ROLE] [--endpoint URL] "SQL; SQL..."   (SQL from stdin when omitted or "-")`, g)
 	format := fs.String("format", "table", "output format: table, csv or jsonl (one JSON object per row, NULL as null)")
 	as := fs.String("as", "", "run as this principal (role name or role ARN); default: the data lake administrator")
+	endpoint := fs.String("endpoint", "", endpointUsage)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -44,7 +65,7 @@ func runQuery(ctx context.Context, g *globals, args []string) error {
 	if len(stmts) == 0 {
 		return fmt.Errorf("no SQL statement given")
 	}
-	eng, err := openEngine(ctx, g)
+	eng, err := openEngineFor(ctx, g, *endpoint)
 	if err != nil {
 		return err
 	}

@@ -28,12 +28,13 @@ Commands:
 `
 
 func runShell(ctx context.Context, g *globals, args []string) error {
-	fs := newFlagSet("shell", "sluice [--home DIR] shell [--as ROLE]", g)
+	fs := newFlagSet("shell", "sluice [--home DIR] shell [--as ROLE] [--endpoint URL]", g)
 	as := fs.String("as", "", "run as this principal (role name or role ARN); default: the data lake administrator")
+	endpoint := fs.String("endpoint", "", endpointUsage)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	eng, err := openEngine(ctx, g)
+	eng, err := openEngineFor(ctx, g, *endpoint)
 	if err != nil {
 		return err
 	}
@@ -100,10 +101,14 @@ func newLineReader(g *globals, home string) (lineReader, bool) {
 }
 
 func shellLoop(ctx context.Context, g *globals, eng *engine.Engine, sess *engine.Session) error {
-	lr, interactive := newLineReader(g, eng.Home())
+	where, histHome := eng.Home(), eng.Home()
+	if eng.IsRemote() {
+		where, histHome = eng.Endpoint(), g.home
+	}
+	lr, interactive := newLineReader(g, histHome)
 	defer lr.Close()
 	if interactive {
-		fmt.Fprintf(g.stdout, "sluice shell — lake at %s. \\help for help, \\q to quit.\n", eng.Home())
+		fmt.Fprintf(g.stdout, "sluice shell — lake at %s. \\help for help, \\q to quit.\n", where)
 	}
 	format, timing := "table", interactive
 	var buf strings.Builder
