@@ -95,7 +95,11 @@ type dtPrincipal struct {
 }
 
 type dtWorld struct {
-	seed       int64
+	seed int64
+	// tagMask is a mask on the LF-tag value dtTag=sens ("" none): it
+	// reaches every column whose effective tag is sens, unless a column
+	// mask is on that column (the column mask wins).
+	tagMask    string
 	tables     []*dtTable
 	principals []*dtPrincipal
 }
@@ -392,7 +396,7 @@ func dtGenPolicy(r *rand.Rand, t *dtTable) (*dtPolicy, error) {
 	}
 	// At most one plain column grant (table, include list or wildcard with
 	// exclusions): LF keeps one TableWithColumns grant per principal.
-	switch r.Intn(5) {
+	switch r.Intn(8) {
 	case 0:
 		p.grants = append(p.grants, dtGrant{desc: "SELECT on table", cols: dtMinus(t, nil)})
 	case 1:
@@ -406,6 +410,9 @@ func dtGenPolicy(r *rand.Rand, t *dtTable) (*dtPolicy, error) {
 		p.grants = append(p.grants, dtGrant{desc: "SELECT on column wildcard excluding " + strings.Join(excl, ","), cols: dtMinus(t, excl)})
 	}
 	nf := r.Intn(4)
+	if len(p.grants) == 0 {
+		nf = 1 + r.Intn(3)
+	}
 	for i := 0; i < nf; i++ {
 		g := dtGrant{}
 		if r.Intn(4) != 0 {
@@ -447,10 +454,13 @@ func dtGenWorld(seed int64) (*dtWorld, error) {
 	for i := 0; i < 2; i++ {
 		w.tables = append(w.tables, dtGenTable(r, "t"+strconv.Itoa(i)))
 	}
+	if r.Intn(3) == 0 {
+		w.tagMask = []string{"null", "default"}[r.Intn(2)]
+	}
 	np := 2 + r.Intn(3)
 	for i := 0; i < np; i++ {
 		p := &dtPrincipal{role: "p" + strconv.Itoa(i), policies: map[string]*dtPolicy{}}
-		switch r.Intn(4) {
+		switch r.Intn(6) {
 		case 0:
 			p.tagValues = []string{"pub"}
 		case 1:
@@ -492,6 +502,9 @@ func (p *dtPrincipal) grantsOn(t *dtTable) []dtGrant {
 // describe renders the world's policies for a reproduction.
 func (w *dtWorld) describe(p *dtPrincipal) string {
 	var b strings.Builder
+	if w.tagMask != "" {
+		fmt.Fprintf(&b, "  mask on LF-tag %s=sens: %s\n", dtTag, w.tagMask)
+	}
 	for _, t := range w.tables {
 		fmt.Fprintf(&b, "  table %s.%s (", dtDB, t.name)
 		for i, c := range t.cols {
@@ -576,6 +589,11 @@ func (w *dtWorld) build(l *lake) error {
 	}
 	// LF-tags (rule 3's nearest assignment wins) and masks.
 	l.createTag(dtTag, dtTagValues...)
+	if w.tagMask != "" {
+		if err := l.cp.CreateColumnMask(api.ColumnMaskPolicy{Name: "m_tag_sens", TagKey: dtTag, TagValue: "sens", MaskExpression: w.tagMask}); err != nil {
+			return fmt.Errorf("tag mask %q: %v", w.tagMask, err)
+		}
+	}
 	for _, t := range w.tables {
 		if t.tableTag != "" {
 			l.assign(dtDB, t.name, dtTag, t.tableTag)
@@ -732,4 +750,20 @@ func (t *dtTable) writeFile(dir string, rows [][]types.Value, rgRows int64) erro
 		return err
 	}
 	return fw.Close()
+}
+
+// maskFor is the mask that reaches column c of t, compiled: the column's
+// own, else the LF-tag mask when the column's effective tag is sens.
+func (w *dtWorld) maskFor(t *dtTable, c dtCol) (*dtMask, error) {
+	if m := t.masks[c.name]; m != nil {
+		return m, nil
+	}
+	if w.tagMask == "" || t.effTag(c.name) != "sens" {
+		return nil, nil
+	}
+	cm, err := mask.Compile(w.tagMask, c.t, t.schemaTypes())
+	if err != nil {
+		return nil, err
+	}
+	return &dtMask{name: "m_tag_sens", expr: w.tagMask, m: cm}, nil
 }

@@ -49,6 +49,7 @@ func (w *dtWorld) view(p *dtPrincipal, t *dtTable, who mask.Principal) (*dtView,
 	}
 	// covering[j]: the grants whose column set holds column j.
 	covering := make([][]int, len(t.cols))
+	masks := make([]*dtMask, len(t.cols))
 	allRows := false
 	for i, g := range gs {
 		if g.rows == nil {
@@ -73,8 +74,13 @@ func (w *dtWorld) view(p *dtPrincipal, t *dtTable, who mask.Principal) (*dtView,
 		if !trivial {
 			v.needCell = true
 		}
-		if p != nil && t.masks[t.cols[j].name] != nil {
-			v.needMask = true
+		if p != nil {
+			m, err := w.maskFor(t, t.cols[j])
+			if err != nil {
+				return nil, err
+			}
+			masks[j] = m
+			v.needMask = v.needMask || m != nil
 		}
 	}
 	if !allRows {
@@ -118,9 +124,9 @@ func (w *dtWorld) view(p *dtPrincipal, t *dtTable, who mask.Principal) (*dtView,
 		}
 		// Masks see the cells after NULLing (rule 7).
 		if p != nil {
-			for j, c := range t.cols {
-				m := t.masks[c.name]
-				if m == nil || !v.authz[j] {
+			for j := range t.cols {
+				m := masks[j]
+				if m == nil {
 					continue
 				}
 				mv, err := m.m.Apply(out[j], cells, who)
@@ -533,7 +539,7 @@ func (g *dtGen) pred(q *dtQuery, sides []int, depth int) *dtPred {
 	switch k := g.r.Intn(12); {
 	case k == 0:
 		p.op = "isnull"
-	case k <= 3 && ref.t.Kind == types.Int64:
+	case k <= 5 && ref.t.Kind == types.Int64:
 		// Errors on any cell larger than what this principal sees: only a
 		// hidden row or cell can make it fail (rule 7).
 		p.op = "mulgt"
@@ -570,6 +576,9 @@ func (g *dtGen) query() *dtQuery {
 	t0, t1 := g.w.tables[0], g.w.tables[1]
 	if r.Intn(2) == 0 {
 		t0, t1 = t1, t0
+	}
+	if r.Intn(5) == 0 {
+		t1 = t0 // self-join, or a subquery on the same table
 	}
 	kinds := []string{"star", "proj", "proj", "distinct", "order", "order", "group", "group", "agg", "join", "leftjoin", "insub"}
 	q := &dtQuery{kind: kinds[r.Intn(len(kinds))], tables: [2]*dtTable{t0, t1}}
@@ -615,6 +624,15 @@ func (g *dtGen) query() *dtQuery {
 	}
 	if r.Intn(4) != 0 {
 		q.where = g.pred(q, sides, 0)
+	}
+	if !q.two() && r.Intn(20) == 0 {
+		// An overflow on a visible cell: the only WHERE conjunct, so every
+		// visible row reaches it and the engine must fail as the reference.
+		if ref, ok := g.pickRef(t0, 0, func(c dtCol) bool { return c.t.Kind == types.Int64 }); ok {
+			if m := g.views[t0.name].maxAbs[ref.col]; m >= 2 {
+				q.where = &dtPred{op: "mulgt", ref: ref, mul: math.MaxInt64 / (m - 1)}
+			}
+		}
 	}
 	return q
 }

@@ -27,6 +27,8 @@ const dtQueriesPerPrincipal = 40
 
 type dtStats struct {
 	seeds, cases, errCases, teeth, mismatches int
+	nonEmpty                                  int // cases whose answer has rows
+	views, cellViews, maskViews, deniedViews  int // (principal, table) pairs by restriction
 }
 
 // TestDifferentialPolicies is the differential policy test of the VISION
@@ -56,8 +58,9 @@ func TestDifferentialPolicies(t *testing.T) {
 			dtRunSeed(t, base+i, &st)
 		}
 	}
-	t.Logf("differential policy test: %d seeds, %d (principal, query) cases (%d expected errors, %d where a hidden row or cell would have raised an error), %d mismatches, %v",
-		st.seeds, st.cases, st.errCases, st.teeth, st.mismatches, time.Since(start).Round(time.Millisecond))
+	t.Logf("differential policy test: %d seeds, %d (principal, query) cases (%d expected errors, %d non-empty answers, %d where a hidden row or cell would have raised an error), %d mismatches, %v",
+		st.seeds, st.cases, st.errCases, st.nonEmpty, st.teeth, st.mismatches, time.Since(start).Round(time.Millisecond))
+	t.Logf("(principal, table) policies: %d, of which %d row/cell restricted, %d masked, %d without SELECT", st.views, st.cellViews, st.maskViews, st.deniedViews)
 }
 
 func flagSet(name string) bool {
@@ -101,6 +104,12 @@ func dtRunSeed(t *testing.T, seed int64, st *dtStats) {
 				t.Fatalf("seed %d %s: reference view of %s: %v", seed, name, tb.name, err)
 			}
 			g.views[tb.name] = v
+			if x.p != nil {
+				st.views++
+				st.cellViews += b2i(v.needCell && !v.denied)
+				st.maskViews += b2i(v.needMask)
+				st.deniedViews += b2i(v.denied)
+			}
 		}
 		if x.p != nil {
 			dtCapabilities(t, seed, w, x.p, x.s, g, st)
@@ -140,6 +149,7 @@ func dtCheck(s *engine.Session, g *dtGen, q *dtQuery, st *dtStats) string {
 	if err != nil {
 		return fmt.Sprintf("error %v, want %d rows", err, len(want.rows))
 	}
+	st.nonEmpty += b2i(len(res.Rows) > 0)
 	names := make([]string, len(res.Columns))
 	for i, c := range res.Columns {
 		names[i] = c.Name
@@ -205,4 +215,11 @@ func dtCapabilities(t *testing.T, seed int64, w *dtWorld, p *dtPrincipal, s *eng
 			}
 		}
 	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
