@@ -314,7 +314,7 @@ func TestRule5_PermissionTypeMismatch(t *testing.T) {
 //
 //	policy/cell-filter   vs user/same-predicate   (target ≤ 1.10×)
 //	policy/all-columns   vs none/unrestricted     (target ≤ 1.02×)
-//	mask/sha256, mask/redact vs none/string-max
+//	mask/sha256, mask/redact, mask/cel-fallback vs none/string-max
 //
 //	go test ./engine -run '^$' -bench BenchmarkEnforcement -benchtime 10x
 func BenchmarkEnforcement(b *testing.B) {
@@ -364,7 +364,7 @@ func BenchmarkEnforcement(b *testing.B) {
 		return lf.RegisterResource(tx, lf.RegisterInput{ResourceArn: strings.TrimSuffix(loc, "/"), UseServiceLinkedRole: true}, now)
 	})
 	run(admin, "CREATE DATABASE bench")
-	for _, t := range []string{"li", "li_filtered", "li_sha", "li_redact"} {
+	for _, t := range []string{"li", "li_filtered", "li_sha", "li_redact", "li_cel"} {
 		run(admin, "CREATE EXTERNAL TABLE bench."+t+" STORED AS PARQUET LOCATION '"+loc+"'")
 	}
 	grant := func(role string, res api.Resource) {
@@ -394,7 +394,8 @@ func BenchmarkEnforcement(b *testing.B) {
 			Name: "air", RowFilter: &api.RowFilter{FilterExpression: pred}, ColumnWildcard: &api.ColumnWildcard{}})
 	})
 	grant("restricted", api.Resource{DataCellsFilter: &api.DataCellsFilterResource{TableCatalogId: acct, DatabaseName: "bench", TableName: "li_filtered", Name: "air"}})
-	for _, m := range []struct{ table, expr string }{{"li_sha", "sha256"}, {"li_redact", "redact"}} {
+	for _, m := range []struct{ table, expr string }{{"li_sha", "sha256"}, {"li_redact", "redact"},
+		{"li_cel", "l_discount > 0.05 ? redact(value) : value"}} {
 		grant("restricted", tableRes("bench", m.table))
 		if err := cp.CreateColumnMask(api.ColumnMaskPolicy{Name: m.table + "_mask", DatabaseName: "bench", TableName: m.table, ColumnName: "customer_email", MaskExpression: m.expr}); err != nil {
 			b.Fatal(err)
@@ -421,6 +422,7 @@ func BenchmarkEnforcement(b *testing.B) {
 		{"none/string-max", full, "SELECT max(customer_email) FROM bench.li"},
 		{"mask/sha256", restricted, "SELECT max(customer_email) FROM bench.li_sha"},
 		{"mask/redact", restricted, "SELECT max(customer_email) FROM bench.li_redact"},
+		{"mask/cel-fallback", restricted, "SELECT max(customer_email) FROM bench.li_cel"},
 	}
 	// The filtered answers must agree, or the comparison means nothing.
 	a, err := full.Exec(ctx, cases[2].sql)
@@ -453,6 +455,7 @@ func BenchmarkEnforcement(b *testing.B) {
 		{"ratio/all-columns-vs-unrestricted", "none/unrestricted", "policy/all-columns"},
 		{"ratio/sha256-vs-unmasked", "none/string-max", "mask/sha256"},
 		{"ratio/redact-vs-unmasked", "none/string-max", "mask/redact"},
+		{"ratio/cel-fallback-vs-unmasked", "none/string-max", "mask/cel-fallback"},
 	}
 	byName := map[string]int{}
 	for i, c := range cases {
