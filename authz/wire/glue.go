@@ -11,48 +11,31 @@ import (
 	"github.com/sluicedb/sluice/authz/sts"
 )
 
-type handlerFunc func(*Server, *request) (any, error)
-
-// handler returns the handler of req's operation, nil when not served.
-func (s *Server) handler(req *request) handlerFunc {
-	switch req.service {
-	case "glue":
-		return glueOps[req.op]
-	case "lakeformation":
-		return lfOps[req.op]
-	case "sts":
-		return stsOps[req.op]
-	case "iam":
-		return iamOps[req.op]
-	}
-	return nil
-}
-
 var glueOps map[string]handlerFunc
 
 func init() {
 	glueOps = map[string]handlerFunc{
-		"CreateDatabase":                  glueCreateDatabase,
-		"GetDatabase":                     glueGetDatabase,
-		"GetDatabases":                    glueGetDatabases,
-		"UpdateDatabase":                  glueUpdateDatabase,
-		"DeleteDatabase":                  glueDeleteDatabase,
-		"CreateTable":                     glueCreateTable,
-		"GetTable":                        glueGetTable,
-		"GetTables":                       glueGetTables,
-		"UpdateTable":                     glueUpdateTable,
-		"DeleteTable":                     glueDeleteTable,
-		"BatchDeleteTable":                glueBatchDeleteTable,
-		"CreatePartition":                 glueCreatePartition,
-		"GetPartition":                    glueGetPartition,
-		"GetPartitions":                   glueGetPartitions,
-		"BatchGetPartition":               glueBatchGetPartition,
-		"BatchCreatePartition":            glueBatchCreatePartition,
-		"DeletePartition":                 glueDeletePartition,
-		"BatchDeletePartition":            glueBatchDeletePartition,
-		"GetUnfilteredTableMetadata":      glueGetUnfilteredTableMetadata,
-		"GetUnfilteredPartitionMetadata":  glueGetUnfilteredPartitionMetadata,
-		"GetUnfilteredPartitionsMetadata": glueGetUnfilteredPartitionsMetadata,
+		"CreateDatabase":                  jsonOp(glueCreateDatabase),
+		"GetDatabase":                     jsonOp(glueGetDatabase),
+		"GetDatabases":                    jsonOp(glueGetDatabases),
+		"UpdateDatabase":                  jsonOp(glueUpdateDatabase),
+		"DeleteDatabase":                  jsonOp(glueDeleteDatabase),
+		"CreateTable":                     jsonOp(glueCreateTable),
+		"GetTable":                        jsonOp(glueGetTable),
+		"GetTables":                       jsonOp(glueGetTables),
+		"UpdateTable":                     jsonOp(glueUpdateTable),
+		"DeleteTable":                     jsonOp(glueDeleteTable),
+		"BatchDeleteTable":                jsonOp(glueBatchDeleteTable),
+		"CreatePartition":                 jsonOp(glueCreatePartition),
+		"GetPartition":                    jsonOp(glueGetPartition),
+		"GetPartitions":                   jsonOp(glueGetPartitions),
+		"BatchGetPartition":               jsonOp(glueBatchGetPartition),
+		"BatchCreatePartition":            jsonOp(glueBatchCreatePartition),
+		"DeletePartition":                 jsonOp(glueDeletePartition),
+		"BatchDeletePartition":            jsonOp(glueBatchDeletePartition),
+		"GetUnfilteredTableMetadata":      jsonOp(glueGetUnfilteredTableMetadata),
+		"GetUnfilteredPartitionMetadata":  jsonOp(glueGetUnfilteredPartitionMetadata),
+		"GetUnfilteredPartitionsMetadata": jsonOp(glueGetUnfilteredPartitionsMetadata),
 	}
 }
 
@@ -116,38 +99,43 @@ func (s *Server) checkCatalog(id string) error {
 	return nil
 }
 
+// catalogClient checks the input's CatalogId, then returns the caller's
+// facade client after the IAM gate on t.
+func (s *Server) catalogClient(req *request, catalogID string, t sts.Target) (api.Client, error) {
+	if err := s.checkCatalog(catalogID); err != nil {
+		return nil, err
+	}
+	return s.client(req, t)
+}
+
+// catalogGate checks the input's CatalogId, then passes gate.
+func (s *Server) catalogGate(req *request, catalogID string, t sts.Target, need func(tx *store.Tx, principals []string) error) error {
+	if err := s.checkCatalog(catalogID); err != nil {
+		return err
+	}
+	return s.gate(req, t, need)
+}
+
 type dbName struct {
 	CatalogId string `json:"CatalogId"`
 	Name      string `json:"Name"`
 }
 
-func glueCreateDatabase(s *Server, req *request) (any, error) {
-	var in struct {
-		CatalogId     string            `json:"CatalogId"`
-		DatabaseInput api.DatabaseInput `json:"DatabaseInput"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	c, err := s.client(req, sts.Target{Database: in.DatabaseInput.Name})
+type createDatabaseReq struct {
+	CatalogId     string            `json:"CatalogId"`
+	DatabaseInput api.DatabaseInput `json:"DatabaseInput"`
+}
+
+func glueCreateDatabase(s *Server, req *request, in *createDatabaseReq) (any, error) {
+	c, err := s.catalogClient(req, in.CatalogId, sts.Target{Database: in.DatabaseInput.Name})
 	if err != nil {
 		return nil, err
 	}
 	return nil, c.CreateDatabase(req.ctx, in.DatabaseInput)
 }
 
-func glueGetDatabase(s *Server, req *request) (any, error) {
-	var in dbName
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	c, err := s.client(req, sts.Target{Database: in.Name})
+func glueGetDatabase(s *Server, req *request, in *dbName) (any, error) {
+	c, err := s.catalogClient(req, in.CatalogId, sts.Target{Database: in.Name})
 	if err != nil {
 		return nil, err
 	}
@@ -160,17 +148,8 @@ func glueGetDatabase(s *Server, req *request) (any, error) {
 	}{d}, nil
 }
 
-func glueGetDatabases(s *Server, req *request) (any, error) {
-	var in struct {
-		CatalogId string `json:"CatalogId"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	c, err := s.client(req, sts.Target{})
+func glueGetDatabases(s *Server, req *request, in *catalogReq) (any, error) {
+	c, err := s.catalogClient(req, in.CatalogId, sts.Target{})
 	if err != nil {
 		return nil, err
 	}
@@ -178,27 +157,19 @@ func glueGetDatabases(s *Server, req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ds == nil {
-		ds = []api.Database{}
-	}
 	return struct {
 		DatabaseList []api.Database `json:"DatabaseList"`
-	}{ds}, nil
+	}{orEmpty(ds)}, nil
 }
 
-func glueUpdateDatabase(s *Server, req *request) (any, error) {
-	var in struct {
-		CatalogId     string            `json:"CatalogId"`
-		Name          string            `json:"Name"`
-		DatabaseInput api.DatabaseInput `json:"DatabaseInput"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	if err := s.gate(req, sts.Target{Database: in.Name}, nil); err != nil {
+type updateDatabaseReq struct {
+	CatalogId     string            `json:"CatalogId"`
+	Name          string            `json:"Name"`
+	DatabaseInput api.DatabaseInput `json:"DatabaseInput"`
+}
+
+func glueUpdateDatabase(s *Server, req *request, in *updateDatabaseReq) (any, error) {
+	if err := s.catalogGate(req, in.CatalogId, sts.Target{Database: in.Name}, nil); err != nil {
 		return nil, err
 	}
 	// Role sessions would need ALTER on the database; the facade has no
@@ -209,15 +180,8 @@ func glueUpdateDatabase(s *Server, req *request) (any, error) {
 	return nil, s.cp.Catalog().UpdateDatabase(req.ctx, s.account, in.Name, in.DatabaseInput)
 }
 
-func glueDeleteDatabase(s *Server, req *request) (any, error) {
-	var in dbName
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	c, err := s.client(req, sts.Target{Database: in.Name})
+func glueDeleteDatabase(s *Server, req *request, in *dbName) (any, error) {
+	c, err := s.catalogClient(req, in.CatalogId, sts.Target{Database: in.Name})
 	if err != nil {
 		return nil, err
 	}
@@ -230,51 +194,38 @@ type tableInputReq struct {
 	TableInput   api.TableInput `json:"TableInput"`
 }
 
+func (in *tableInputReq) target() sts.Target {
+	return sts.Target{Database: in.DatabaseName, Table: in.TableInput.Name}
+}
+
 type tableName struct {
 	CatalogId    string `json:"CatalogId"`
 	DatabaseName string `json:"DatabaseName"`
 	Name         string `json:"Name"`
 }
 
-func glueCreateTable(s *Server, req *request) (any, error) {
-	var in tableInputReq
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.TableInput.Name})
+func (in *tableName) target() sts.Target {
+	return sts.Target{Database: in.DatabaseName, Table: in.Name}
+}
+
+func glueCreateTable(s *Server, req *request, in *tableInputReq) (any, error) {
+	c, err := s.catalogClient(req, in.CatalogId, in.target())
 	if err != nil {
 		return nil, err
 	}
 	return nil, c.CreateTable(req.ctx, in.DatabaseName, in.TableInput)
 }
 
-func glueUpdateTable(s *Server, req *request) (any, error) {
-	var in tableInputReq
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.TableInput.Name})
+func glueUpdateTable(s *Server, req *request, in *tableInputReq) (any, error) {
+	c, err := s.catalogClient(req, in.CatalogId, in.target())
 	if err != nil {
 		return nil, err
 	}
 	return nil, c.UpdateTable(req.ctx, in.DatabaseName, in.TableInput)
 }
 
-func glueGetTable(s *Server, req *request) (any, error) {
-	var in tableName
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.Name})
+func glueGetTable(s *Server, req *request, in *tableName) (any, error) {
+	c, err := s.catalogClient(req, in.CatalogId, in.target())
 	if err != nil {
 		return nil, err
 	}
@@ -287,18 +238,13 @@ func glueGetTable(s *Server, req *request) (any, error) {
 	}{t}, nil
 }
 
-func glueGetTables(s *Server, req *request) (any, error) {
-	var in struct {
-		CatalogId    string `json:"CatalogId"`
-		DatabaseName string `json:"DatabaseName"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	c, err := s.client(req, sts.Target{Database: in.DatabaseName})
+type databaseReq struct {
+	CatalogId    string `json:"CatalogId"`
+	DatabaseName string `json:"DatabaseName"`
+}
+
+func glueGetTables(s *Server, req *request, in *databaseReq) (any, error) {
+	c, err := s.catalogClient(req, in.CatalogId, sts.Target{Database: in.DatabaseName})
 	if err != nil {
 		return nil, err
 	}
@@ -306,23 +252,13 @@ func glueGetTables(s *Server, req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ts == nil {
-		ts = []api.Table{}
-	}
 	return struct {
 		TableList []api.Table `json:"TableList"`
-	}{ts}, nil
+	}{orEmpty(ts)}, nil
 }
 
-func glueDeleteTable(s *Server, req *request) (any, error) {
-	var in tableName
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.Name})
+func glueDeleteTable(s *Server, req *request, in *tableName) (any, error) {
+	c, err := s.catalogClient(req, in.CatalogId, in.target())
 	if err != nil {
 		return nil, err
 	}
@@ -343,15 +279,13 @@ func detailOf(err error) errorDetail {
 	return errorDetail{ErrorCode: string(jsonCode(c)), ErrorMessage: lferr.MessageOf(err)}
 }
 
-func glueBatchDeleteTable(s *Server, req *request) (any, error) {
-	var in struct {
-		CatalogId      string   `json:"CatalogId"`
-		DatabaseName   string   `json:"DatabaseName"`
-		TablesToDelete []string `json:"TablesToDelete"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
+type batchDeleteTableReq struct {
+	CatalogId      string   `json:"CatalogId"`
+	DatabaseName   string   `json:"DatabaseName"`
+	TablesToDelete []string `json:"TablesToDelete"`
+}
+
+func glueBatchDeleteTable(s *Server, req *request, in *batchDeleteTableReq) (any, error) {
 	if err := s.checkCatalog(in.CatalogId); err != nil {
 		return nil, err
 	}
@@ -382,41 +316,50 @@ func glueBatchDeleteTable(s *Server, req *request) (any, error) {
 	}{errs}, nil
 }
 
+// tableReq is the table that partition operations address.
+type tableReq struct {
+	CatalogId    string `json:"CatalogId"`
+	DatabaseName string `json:"DatabaseName"`
+	TableName    string `json:"TableName"`
+}
+
+func (in *tableReq) target() sts.Target {
+	return sts.Target{Database: in.DatabaseName, Table: in.TableName}
+}
+
+// Lake Formation permissions on the whole table that partition
+// operations need of role sessions (VISION rule 12).
+var (
+	partitionReaders  = []string{"SELECT", "INSERT", "ALTER", "DESCRIBE"}
+	partitionWriters  = []string{"INSERT", "ALTER"}
+	partitionDeleters = []string{"DELETE", "ALTER", "DROP"}
+)
+
+// partitionGate checks the catalog, then gates a partition operation on
+// in's table for a role session holding one of perms.
+func (s *Server) partitionGate(req *request, in *tableReq, perms []string) error {
+	return s.catalogGate(req, in.CatalogId, in.target(), s.needTable(in.DatabaseName, in.TableName, perms...))
+}
+
 type partReq struct {
-	CatalogId       string   `json:"CatalogId"`
-	DatabaseName    string   `json:"DatabaseName"`
-	TableName       string   `json:"TableName"`
+	tableReq
 	PartitionValues []string `json:"PartitionValues"`
 }
 
-func glueCreatePartition(s *Server, req *request) (any, error) {
-	var in struct {
-		CatalogId      string             `json:"CatalogId"`
-		DatabaseName   string             `json:"DatabaseName"`
-		TableName      string             `json:"TableName"`
-		PartitionInput api.PartitionInput `json:"PartitionInput"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	if err := s.gate(req, sts.Target{Database: in.DatabaseName, Table: in.TableName}, s.needTable(in.DatabaseName, in.TableName, "INSERT", "ALTER")); err != nil {
+type createPartitionReq struct {
+	tableReq
+	PartitionInput api.PartitionInput `json:"PartitionInput"`
+}
+
+func glueCreatePartition(s *Server, req *request, in *createPartitionReq) (any, error) {
+	if err := s.partitionGate(req, &in.tableReq, partitionWriters); err != nil {
 		return nil, err
 	}
 	return nil, s.cp.Catalog().BatchCreatePartition(req.ctx, s.account, in.DatabaseName, in.TableName, []api.PartitionInput{in.PartitionInput})
 }
 
-func glueGetPartition(s *Server, req *request) (any, error) {
-	var in partReq
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	if err := s.gate(req, sts.Target{Database: in.DatabaseName, Table: in.TableName}, s.needTable(in.DatabaseName, in.TableName, "SELECT", "INSERT", "ALTER", "DESCRIBE")); err != nil {
+func glueGetPartition(s *Server, req *request, in *partReq) (any, error) {
+	if err := s.partitionGate(req, &in.tableReq, partitionReaders); err != nil {
 		return nil, err
 	}
 	p, err := s.cp.Catalog().GetPartition(req.ctx, s.account, in.DatabaseName, in.TableName, in.PartitionValues)
@@ -428,20 +371,13 @@ func glueGetPartition(s *Server, req *request) (any, error) {
 	}{p}, nil
 }
 
-func glueGetPartitions(s *Server, req *request) (any, error) {
-	var in struct {
-		CatalogId    string `json:"CatalogId"`
-		DatabaseName string `json:"DatabaseName"`
-		TableName    string `json:"TableName"`
-		Expression   string `json:"Expression"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.TableName})
+type getPartitionsReq struct {
+	tableReq
+	Expression string `json:"Expression"`
+}
+
+func glueGetPartitions(s *Server, req *request, in *getPartitionsReq) (any, error) {
+	c, err := s.catalogClient(req, in.CatalogId, in.target())
 	if err != nil {
 		return nil, err
 	}
@@ -449,12 +385,9 @@ func glueGetPartitions(s *Server, req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ps == nil {
-		ps = []api.Partition{}
-	}
 	return struct {
 		Partitions []api.Partition `json:"Partitions"`
-	}{ps}, nil
+	}{orEmpty(ps)}, nil
 }
 
 type partitionError struct {
@@ -462,23 +395,19 @@ type partitionError struct {
 	ErrorDetail     errorDetail `json:"ErrorDetail"`
 }
 
-func glueBatchCreatePartition(s *Server, req *request) (any, error) {
-	var in struct {
-		CatalogId          string               `json:"CatalogId"`
-		DatabaseName       string               `json:"DatabaseName"`
-		TableName          string               `json:"TableName"`
-		PartitionInputList []api.PartitionInput `json:"PartitionInputList"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
+type batchCreatePartitionReq struct {
+	tableReq
+	PartitionInputList []api.PartitionInput `json:"PartitionInputList"`
+}
+
+func glueBatchCreatePartition(s *Server, req *request, in *batchCreatePartitionReq) (any, error) {
 	if err := s.checkCatalog(in.CatalogId); err != nil {
 		return nil, err
 	}
 	if len(in.PartitionInputList) == 0 || len(in.PartitionInputList) > 100 {
 		return nil, lferr.New(lferr.InvalidInput, "PartitionInputList must hold 1 to 100 partitions.")
 	}
-	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.TableName})
+	c, err := s.client(req, in.target())
 	if err != nil {
 		return nil, err
 	}
@@ -498,39 +427,31 @@ func glueBatchCreatePartition(s *Server, req *request) (any, error) {
 	}{errs}, nil
 }
 
-func glueDeletePartition(s *Server, req *request) (any, error) {
-	var in partReq
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	if err := s.gate(req, sts.Target{Database: in.DatabaseName, Table: in.TableName}, s.needTable(in.DatabaseName, in.TableName, "DELETE", "ALTER", "DROP")); err != nil {
+func glueDeletePartition(s *Server, req *request, in *partReq) (any, error) {
+	if err := s.partitionGate(req, &in.tableReq, partitionDeleters); err != nil {
 		return nil, err
 	}
 	return nil, s.cp.Catalog().DeletePartition(req.ctx, s.account, in.DatabaseName, in.TableName, in.PartitionValues)
 }
 
-func glueBatchDeletePartition(s *Server, req *request) (any, error) {
-	var in struct {
-		CatalogId          string `json:"CatalogId"`
-		DatabaseName       string `json:"DatabaseName"`
-		TableName          string `json:"TableName"`
-		PartitionsToDelete []struct {
-			Values []string `json:"Values"`
-		} `json:"PartitionsToDelete"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
+// partitionValueList is Glue's list of PartitionValueList.
+type partitionValueList []struct {
+	Values []string `json:"Values"`
+}
+
+type batchDeletePartitionReq struct {
+	tableReq
+	PartitionsToDelete partitionValueList `json:"PartitionsToDelete"`
+}
+
+func glueBatchDeletePartition(s *Server, req *request, in *batchDeletePartitionReq) (any, error) {
 	if err := s.checkCatalog(in.CatalogId); err != nil {
 		return nil, err
 	}
 	if len(in.PartitionsToDelete) == 0 || len(in.PartitionsToDelete) > 25 {
 		return nil, lferr.New(lferr.InvalidInput, "PartitionsToDelete must hold 1 to 25 partitions.")
 	}
-	if err := s.gate(req, sts.Target{Database: in.DatabaseName, Table: in.TableName}, s.needTable(in.DatabaseName, in.TableName, "DELETE", "ALTER", "DROP")); err != nil {
+	if err := s.gate(req, in.target(), s.needTable(in.DatabaseName, in.TableName, partitionDeleters...)); err != nil {
 		return nil, err
 	}
 	errs := []partitionError{}
@@ -544,48 +465,36 @@ func glueBatchDeletePartition(s *Server, req *request) (any, error) {
 	}{errs}, nil
 }
 
-func glueGetUnfilteredTableMetadata(s *Server, req *request) (any, error) {
-	var in api.GetUnfilteredTableMetadataInput
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
+func glueGetUnfilteredTableMetadata(s *Server, req *request, in *api.GetUnfilteredTableMetadataInput) (any, error) {
 	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.Name})
 	if err != nil {
 		return nil, err
 	}
-	return c.GetUnfilteredTableMetadata(req.ctx, &in)
+	return c.GetUnfilteredTableMetadata(req.ctx, in)
 }
 
-func glueGetUnfilteredPartitionsMetadata(s *Server, req *request) (any, error) {
-	var in api.GetUnfilteredPartitionsMetadataInput
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
+func glueGetUnfilteredPartitionsMetadata(s *Server, req *request, in *api.GetUnfilteredPartitionsMetadataInput) (any, error) {
 	c, err := s.client(req, sts.Target{Database: in.DatabaseName, Table: in.TableName})
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.GetUnfilteredPartitionsMetadata(req.ctx, &in)
+	out, err := c.GetUnfilteredPartitionsMetadata(req.ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	if out.UnfilteredPartitions == nil {
-		out.UnfilteredPartitions = []api.UnfilteredPartition{}
-	}
+	out.UnfilteredPartitions = orEmpty(out.UnfilteredPartitions)
 	return out, nil
+}
+
+type unfilteredPartitionReq struct {
+	api.GetUnfilteredPartitionsMetadataInput
+	PartitionValues []string `json:"PartitionValues"`
 }
 
 // glueGetUnfilteredPartitionMetadata answers one partition through the
 // partitions call (same decision, same audit), keeping only the partition
 // whose values match.
-func glueGetUnfilteredPartitionMetadata(s *Server, req *request) (any, error) {
-	var in struct {
-		api.GetUnfilteredPartitionsMetadataInput
-		PartitionValues []string `json:"PartitionValues"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
+func glueGetUnfilteredPartitionMetadata(s *Server, req *request, in *unfilteredPartitionReq) (any, error) {
 	if len(in.PartitionValues) == 0 {
 		return nil, lferr.New(lferr.InvalidInput, "PartitionValues is required.")
 	}
@@ -610,27 +519,21 @@ func glueGetUnfilteredPartitionMetadata(s *Server, req *request) (any, error) {
 	return nil, lferr.New(lferr.EntityNotFound, "Partition %v of %s.%s not found.", in.PartitionValues, in.DatabaseName, in.TableName)
 }
 
+type batchGetPartitionReq struct {
+	tableReq
+	PartitionsToGet partitionValueList `json:"PartitionsToGet"`
+}
+
 // glueBatchGetPartition returns the partitions found among PartitionsToGet
 // (missing ones are left out, as Glue does).
-func glueBatchGetPartition(s *Server, req *request) (any, error) {
-	var in struct {
-		CatalogId       string `json:"CatalogId"`
-		DatabaseName    string `json:"DatabaseName"`
-		TableName       string `json:"TableName"`
-		PartitionsToGet []struct {
-			Values []string `json:"Values"`
-		} `json:"PartitionsToGet"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
+func glueBatchGetPartition(s *Server, req *request, in *batchGetPartitionReq) (any, error) {
 	if err := s.checkCatalog(in.CatalogId); err != nil {
 		return nil, err
 	}
 	if len(in.PartitionsToGet) == 0 || len(in.PartitionsToGet) > 1000 {
 		return nil, lferr.New(lferr.InvalidInput, "PartitionsToGet must hold 1 to 1000 partitions.")
 	}
-	if err := s.gate(req, sts.Target{Database: in.DatabaseName, Table: in.TableName}, s.needTable(in.DatabaseName, in.TableName, "SELECT", "INSERT", "ALTER", "DESCRIBE")); err != nil {
+	if err := s.gate(req, in.target(), s.needTable(in.DatabaseName, in.TableName, partitionReaders...)); err != nil {
 		return nil, err
 	}
 	out := struct {

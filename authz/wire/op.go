@@ -1,0 +1,72 @@
+package wire
+
+import (
+	"github.com/sluicedb/sluice/authz/store"
+)
+
+// handlerFunc serves one authenticated request of a known operation and
+// returns the reply's value (nil for JSON operations with no output).
+// ServeHTTP does the rest once for every operation: routing, SigV4,
+// mapping the error to the protocol's shape, encoding the reply.
+type handlerFunc func(*Server, *request) (any, error)
+
+// handler returns the handler of req's operation, nil when not served.
+func (s *Server) handler(req *request) handlerFunc {
+	switch req.service {
+	case "glue":
+		return glueOps[req.op]
+	case "lakeformation":
+		return lfOps[req.op]
+	case "sts":
+		return stsOps[req.op]
+	case "iam":
+		return iamOps[req.op]
+	}
+	return nil
+}
+
+// jsonOp is an operation of the JSON protocols (Lake Formation, Glue)
+// over its input type: the body is decoded before fn runs, so a malformed
+// body is a SerializationException whoever calls, and fn holds only what
+// is specific to the operation (validation, authorization, the call, the
+// reply's shape).
+func jsonOp[In any](fn func(s *Server, req *request, in *In) (any, error)) handlerFunc {
+	return func(s *Server, req *request) (any, error) {
+		var in In
+		if err := decode(req, &in); err != nil {
+			return nil, err
+		}
+		return fn(s, req, &in)
+	}
+}
+
+// viewResult runs fn in a read transaction and returns what it found.
+func viewResult[T any](db *store.DB, fn func(*store.Tx) (T, error)) (T, error) {
+	var out T
+	err := db.View(func(tx *store.Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}
+
+// updateResult runs fn in a write transaction and returns what it made.
+func updateResult[T any](db *store.DB, fn func(*store.Tx) (T, error)) (T, error) {
+	var out T
+	err := db.Update(func(tx *store.Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}
+
+// orEmpty answers a missing list as []: AWS never sends null lists and
+// some clients (the CLI's paginators) fail on them.
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
