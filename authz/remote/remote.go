@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
@@ -189,8 +190,12 @@ func loadBase(ctx context.Context, cfg Config) (aws.Config, string, aws.HTTPClie
 	hc := cfg.HTTPClient
 	if hc != nil {
 		base.HTTPClient = hc
-	} else {
-		hc = base.HTTPClient
+	} else if hc = base.HTTPClient; hc == nil {
+		// LoadDefaultConfig leaves it nil unless the environment asks for
+		// a custom one (AWS_CA_BUNDLE); the service clients then build
+		// this same default.
+		hc = awshttp.NewBuildableClient()
+		base.HTTPClient = hc
 	}
 	if base.Credentials == nil {
 		return aws.Config{}, "", nil, lferr.New(lferr.InvalidClientTokenId, "remote: no engine credentials (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_SHARED_CREDENTIALS_FILE)")
