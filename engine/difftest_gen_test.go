@@ -189,7 +189,11 @@ func dtGenTable(r *rand.Rand, name string) *dtTable {
 		if r.Intn(4) != 0 {
 			continue
 		}
-		if expr := dtMaskExpr(r, c); expr != "" {
+		expr := dtMaskExpr(r, c)
+		if r.Intn(4) == 0 {
+			expr = dtRowMaskExpr(r, t, c, expr)
+		}
+		if expr != "" {
 			t.masks[c.name] = &dtMask{name: "m_" + name + "_" + c.name, expr: expr}
 		}
 	}
@@ -215,6 +219,31 @@ func dtMaskExpr(r *rand.Rand, c dtCol) string {
 		return []string{"null", "default"}[r.Intn(2)]
 	}
 	return ""
+}
+
+// dtRowMaskExpr makes a CEL mask that also reads another column of the
+// row (a low-cardinality string or a boolean): the other cell as the
+// principal sees it, NULL when NULLed (rule 7).
+func dtRowMaskExpr(r *rand.Rand, t *dtTable, c dtCol, otherwise string) string {
+	var cand []dtCol
+	for _, o := range t.cols {
+		if o.name != c.name && (o.lowCard || o.t.Kind == types.Bool) {
+			cand = append(cand, o)
+		}
+	}
+	if len(cand) == 0 || otherwise == "" {
+		return otherwise
+	}
+	o := cand[r.Intn(len(cand))]
+	cond := o.name + " == true"
+	if o.lowCard {
+		cond = o.name + ` == "` + dtWords[r.Intn(len(dtWords))] + `"`
+	}
+	masked := "default"
+	if c.t.Kind == types.String {
+		masked = "redact(value)"
+	}
+	return cond + " ? value : " + masked
 }
 
 func (t *dtTable) schemaTypes() map[string]types.T {

@@ -112,6 +112,7 @@ func (w *dtWorld) view(p *dtPrincipal, t *dtTable, who mask.Principal) (*dtView,
 		for j, c := range t.cols {
 			out[j] = types.Value{Kind: c.t.Kind, Null: true}
 			if !v.authz[j] {
+				cells[c.name] = row[j] // read by masks only
 				continue
 			}
 			for _, i := range covering[j] {
