@@ -16,71 +16,71 @@ var lfOps map[string]handlerFunc
 
 func init() {
 	lfOps = map[string]handlerFunc{
-		"GetDataLakeSettings":                  lfGetDataLakeSettings,
-		"PutDataLakeSettings":                  lfPutDataLakeSettings,
-		"RegisterResource":                     lfRegisterResource,
-		"UpdateResource":                       lfUpdateResource,
-		"DeregisterResource":                   lfDeregisterResource,
-		"DescribeResource":                     lfDescribeResource,
-		"ListResources":                        lfListResources,
-		"GrantPermissions":                     lfGrant,
-		"RevokePermissions":                    lfRevoke,
-		"BatchGrantPermissions":                lfBatchGrant,
-		"BatchRevokePermissions":               lfBatchRevoke,
-		"ListPermissions":                      lfListPermissions,
-		"GetEffectivePermissionsForPath":       lfGetEffectivePermissionsForPath,
-		"CreateDataCellsFilter":                lfCreateDataCellsFilter,
-		"UpdateDataCellsFilter":                lfUpdateDataCellsFilter,
-		"GetDataCellsFilter":                   lfGetDataCellsFilter,
-		"DeleteDataCellsFilter":                lfDeleteDataCellsFilter,
-		"ListDataCellsFilter":                  lfListDataCellsFilter,
-		"GetTemporaryGlueTableCredentials":     lfGetTemporaryGlueTableCredentials,
-		"GetTemporaryGluePartitionCredentials": lfGetTemporaryGluePartitionCredentials,
+		"GetDataLakeSettings":                  jsonOp(lfGetDataLakeSettings),
+		"PutDataLakeSettings":                  jsonOp(lfPutDataLakeSettings),
+		"RegisterResource":                     jsonOp(lfRegisterResource),
+		"UpdateResource":                       jsonOp(lfUpdateResource),
+		"DeregisterResource":                   jsonOp(lfDeregisterResource),
+		"DescribeResource":                     jsonOp(lfDescribeResource),
+		"ListResources":                        jsonOp(lfListResources),
+		"GrantPermissions":                     jsonOp(lfGrant),
+		"RevokePermissions":                    jsonOp(lfRevoke),
+		"BatchGrantPermissions":                lfBatch(lf.BatchGrantPermissions),
+		"BatchRevokePermissions":               lfBatch(lf.BatchRevokePermissions),
+		"ListPermissions":                      jsonOp(lfListPermissions),
+		"GetEffectivePermissionsForPath":       jsonOp(lfGetEffectivePermissionsForPath),
+		"CreateDataCellsFilter":                jsonOp(lfCreateDataCellsFilter),
+		"UpdateDataCellsFilter":                jsonOp(lfUpdateDataCellsFilter),
+		"GetDataCellsFilter":                   jsonOp(lfGetDataCellsFilter),
+		"DeleteDataCellsFilter":                jsonOp(lfDeleteDataCellsFilter),
+		"ListDataCellsFilter":                  jsonOp(lfListDataCellsFilter),
+		"GetTemporaryGlueTableCredentials":     jsonOp(lfGetTemporaryGlueTableCredentials),
+		"GetTemporaryGluePartitionCredentials": jsonOp(lfGetTemporaryGluePartitionCredentials),
 
-		"CreateLFTag": tagOp(func(s *Server, ctx context.Context, in api.CreateLFTagInput) (any, error) {
-			return nil, s.cp.LFTags().CreateLFTag(ctx, in)
+		"CreateLFTag": tagOp(func(s *Server, ctx context.Context, in *api.CreateLFTagInput) (any, error) {
+			return nil, s.cp.LFTags().CreateLFTag(ctx, *in)
 		}),
-		"UpdateLFTag": tagOp(func(s *Server, ctx context.Context, in api.UpdateLFTagInput) (any, error) {
-			return nil, s.cp.LFTags().UpdateLFTag(ctx, in)
+		"UpdateLFTag": tagOp(func(s *Server, ctx context.Context, in *api.UpdateLFTagInput) (any, error) {
+			return nil, s.cp.LFTags().UpdateLFTag(ctx, *in)
 		}),
-		"DeleteLFTag": tagOp(func(s *Server, ctx context.Context, in api.DeleteLFTagInput) (any, error) {
-			return nil, s.cp.LFTags().DeleteLFTag(ctx, in)
+		"DeleteLFTag": tagOp(func(s *Server, ctx context.Context, in *api.DeleteLFTagInput) (any, error) {
+			return nil, s.cp.LFTags().DeleteLFTag(ctx, *in)
 		}),
-		"GetLFTag": tagOp(func(s *Server, ctx context.Context, in api.GetLFTagInput) (any, error) {
-			return s.cp.LFTags().GetLFTag(ctx, in)
+		"GetLFTag": tagOp(func(s *Server, ctx context.Context, in *api.GetLFTagInput) (any, error) {
+			return s.cp.LFTags().GetLFTag(ctx, *in)
 		}),
-		"ListLFTags": tagOp(func(s *Server, ctx context.Context, in api.ListLFTagsInput) (any, error) {
-			return s.cp.LFTags().ListLFTags(ctx, in, nil)
+		"ListLFTags": tagOp(func(s *Server, ctx context.Context, in *api.ListLFTagsInput) (any, error) {
+			return s.cp.LFTags().ListLFTags(ctx, *in, nil)
 		}),
-		"AddLFTagsToResource": tagOp(func(s *Server, ctx context.Context, in api.AddLFTagsToResourceInput) (any, error) {
-			return s.cp.LFTags().AddLFTagsToResource(ctx, in)
+		"AddLFTagsToResource": tagOp(func(s *Server, ctx context.Context, in *api.AddLFTagsToResourceInput) (any, error) {
+			return s.cp.LFTags().AddLFTagsToResource(ctx, *in)
 		}),
-		"RemoveLFTagsFromResource": tagOp(func(s *Server, ctx context.Context, in api.RemoveLFTagsFromResourceInput) (any, error) {
-			return s.cp.LFTags().RemoveLFTagsFromResource(ctx, in)
+		"RemoveLFTagsFromResource": tagOp(func(s *Server, ctx context.Context, in *api.RemoveLFTagsFromResourceInput) (any, error) {
+			return s.cp.LFTags().RemoveLFTagsFromResource(ctx, *in)
 		}),
-		"GetResourceLFTags": tagOp(func(s *Server, ctx context.Context, in api.GetResourceLFTagsInput) (any, error) {
-			return s.cp.LFTags().GetResourceLFTags(ctx, in)
+		"GetResourceLFTags": tagOp(func(s *Server, ctx context.Context, in *api.GetResourceLFTagsInput) (any, error) {
+			return s.cp.LFTags().GetResourceLFTags(ctx, *in)
 		}),
-		"SearchTablesByLFTags": tagOp(func(s *Server, ctx context.Context, in api.SearchTablesByLFTagsInput) (any, error) {
-			return s.cp.LFTags().SearchTablesByLFTags(ctx, in, nil)
+		"SearchTablesByLFTags": tagOp(func(s *Server, ctx context.Context, in *api.SearchTablesByLFTagsInput) (any, error) {
+			return s.cp.LFTags().SearchTablesByLFTags(ctx, *in, nil)
 		}),
-		"SearchDatabasesByLFTags": tagOp(func(s *Server, ctx context.Context, in api.SearchDatabasesByLFTagsInput) (any, error) {
-			return s.cp.LFTags().SearchDatabasesByLFTags(ctx, in, nil)
+		"SearchDatabasesByLFTags": tagOp(func(s *Server, ctx context.Context, in *api.SearchDatabasesByLFTagsInput) (any, error) {
+			return s.cp.LFTags().SearchDatabasesByLFTags(ctx, *in, nil)
 		}),
-		"CreateLFTagExpression": tagOp(func(s *Server, ctx context.Context, in api.CreateLFTagExpressionInput) (any, error) {
-			return nil, s.cp.LFTags().CreateLFTagExpression(ctx, in)
+		"CreateLFTagExpression": tagOp(func(s *Server, ctx context.Context, in *api.CreateLFTagExpressionInput) (any, error) {
+			return nil, s.cp.LFTags().CreateLFTagExpression(ctx, *in)
 		}),
-		"UpdateLFTagExpression": tagOp(func(s *Server, ctx context.Context, in api.UpdateLFTagExpressionInput) (any, error) {
-			return nil, s.cp.LFTags().UpdateLFTagExpression(ctx, in)
+		"UpdateLFTagExpression": tagOp(func(s *Server, ctx context.Context, in *api.UpdateLFTagExpressionInput) (any, error) {
+			return nil, s.cp.LFTags().UpdateLFTagExpression(ctx, *in)
 		}),
-		"DeleteLFTagExpression": tagOp(func(s *Server, ctx context.Context, in api.DeleteLFTagExpressionInput) (any, error) {
-			return nil, s.cp.LFTags().DeleteLFTagExpression(ctx, in)
+		"DeleteLFTagExpression": tagOp(func(s *Server, ctx context.Context, in *api.DeleteLFTagExpressionInput) (any, error) {
+			return nil, s.cp.LFTags().DeleteLFTagExpression(ctx, *in)
 		}),
-		"GetLFTagExpression": tagOp(func(s *Server, ctx context.Context, in api.GetLFTagExpressionInput) (any, error) {
-			return s.cp.LFTags().GetLFTagExpression(ctx, in)
+		"GetLFTagExpression": tagOp(func(s *Server, ctx context.Context, in *api.GetLFTagExpressionInput) (any, error) {
+			return s.cp.LFTags().GetLFTagExpression(ctx, *in)
 		}),
-		"ListLFTagExpressions": tagOp(func(s *Server, ctx context.Context, in api.ListLFTagExpressionsInput) (any, error) {
-			return s.cp.LFTags().ListLFTagExpressions(ctx, in, nil)
+		"ListLFTagExpressions": tagOp(func(s *Server, ctx context.Context, in *api.ListLFTagExpressionsInput) (any, error) {
+			return s.cp.LFTags().ListLFTagExpressions(ctx, *in, nil)
 		}),
 	}
 }
@@ -101,6 +101,33 @@ func (s *Server) lfCaller(req *request) (lf.Caller, error) {
 	return lf.Caller{Principals: []string{req.who.caller.RoleArn(), req.who.caller.Account}}, nil
 }
 
+// catalogCaller checks the input's CatalogId, then returns lfCaller.
+func (s *Server) catalogCaller(req *request, catalogID string) (lf.Caller, error) {
+	if err := s.checkCatalog(catalogID); err != nil {
+		return lf.Caller{}, err
+	}
+	return s.lfCaller(req)
+}
+
+// lfView runs fn for the caller of an operation on catalogID in a read
+// transaction; authz/lf applies LF's rules to the caller.
+func (s *Server) lfView(req *request, catalogID string, fn func(tx *store.Tx, c lf.Caller) error) error {
+	c, err := s.catalogCaller(req, catalogID)
+	if err != nil {
+		return err
+	}
+	return s.cp.Store().View(func(tx *store.Tx) error { return fn(tx, c) })
+}
+
+// lfUpdate is lfView in a write transaction.
+func (s *Server) lfUpdate(req *request, catalogID string, fn func(tx *store.Tx, c lf.Caller) error) error {
+	c, err := s.catalogCaller(req, catalogID)
+	if err != nil {
+		return err
+	}
+	return s.cp.Store().Update(func(tx *store.Tx) error { return fn(tx, c) })
+}
+
 // requireLakeAdmin passes data lake administrators only: the operations
 // whose backing functions take no caller (registration, LF-tag
 // administration) are administrator operations in sluice.
@@ -115,43 +142,46 @@ func (s *Server) requireLakeAdmin(tx *store.Tx, req *request, c lf.Caller) error
 	return lferr.New(lferr.AccessDenied, "Insufficient Lake Formation permission(s): %s is not a data lake administrator, which %s requires on sluice", req.who.arn(), req.op)
 }
 
+// adminView runs fn for a data lake administrator in a read transaction.
+func (s *Server) adminView(req *request, fn func(tx *store.Tx) error) error {
+	return s.lfView(req, "", func(tx *store.Tx, c lf.Caller) error {
+		if err := s.requireLakeAdmin(tx, req, c); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// adminUpdate runs fn for a data lake administrator in a write
+// transaction.
+func (s *Server) adminUpdate(req *request, fn func(tx *store.Tx) error) error {
+	return s.lfUpdate(req, "", func(tx *store.Tx, c lf.Caller) error {
+		if err := s.requireLakeAdmin(tx, req, c); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
 // tagOp serves an LF-tag operation: IAM, then data lake administrators
 // only (the LF-tag service takes no caller; LF's finer LF-tag permissions
 // are not served over the wire yet).
-func tagOp[In any](fn func(*Server, context.Context, In) (any, error)) handlerFunc {
-	return func(s *Server, req *request) (any, error) {
-		var in In
-		if err := decode(req, &in); err != nil {
-			return nil, err
-		}
-		c, err := s.lfCaller(req)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.cp.Store().View(func(tx *store.Tx) error { return s.requireLakeAdmin(tx, req, c) }); err != nil {
+func tagOp[In any](fn func(s *Server, ctx context.Context, in *In) (any, error)) handlerFunc {
+	return jsonOp(func(s *Server, req *request, in *In) (any, error) {
+		if err := s.adminView(req, func(*store.Tx) error { return nil }); err != nil {
 			return nil, err
 		}
 		return fn(s, req.ctx, in)
-	}
+	})
 }
 
 type catalogReq struct {
 	CatalogId string `json:"CatalogId"`
 }
 
-func lfGetDataLakeSettings(s *Server, req *request) (any, error) {
-	var in catalogReq
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	if _, err := s.lfCaller(req); err != nil {
-		return nil, err
-	}
+func lfGetDataLakeSettings(s *Server, req *request, in *catalogReq) (any, error) {
 	var st api.DataLakeSettings
-	err := s.cp.Store().View(func(tx *store.Tx) error {
+	err := s.lfView(req, in.CatalogId, func(tx *store.Tx, _ lf.Caller) error {
 		var err error
 		st, err = lf.GetSettings(tx, s.account)
 		return err
@@ -164,26 +194,21 @@ func lfGetDataLakeSettings(s *Server, req *request) (any, error) {
 	}{st}, nil
 }
 
+type putSettingsReq struct {
+	CatalogId        string                `json:"CatalogId"`
+	DataLakeSettings *api.DataLakeSettings `json:"DataLakeSettings"`
+}
+
 // lfPutDataLakeSettings is IAM-gated only, as in LF: the IAM
 // administrator names the data lake administrators.
-func lfPutDataLakeSettings(s *Server, req *request) (any, error) {
-	var in struct {
-		CatalogId        string                `json:"CatalogId"`
-		DataLakeSettings *api.DataLakeSettings `json:"DataLakeSettings"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
+func lfPutDataLakeSettings(s *Server, req *request, in *putSettingsReq) (any, error) {
 	if err := s.checkCatalog(in.CatalogId); err != nil {
 		return nil, err
 	}
 	if in.DataLakeSettings == nil {
 		return nil, lferr.New(lferr.InvalidInput, "DataLakeSettings is required.")
 	}
-	if _, err := s.lfCaller(req); err != nil {
-		return nil, err
-	}
-	return nil, s.cp.Store().Update(func(tx *store.Tx) error { return lf.PutSettings(tx, s.account, *in.DataLakeSettings) })
+	return nil, s.lfUpdate(req, "", func(tx *store.Tx, _ lf.Caller) error { return lf.PutSettings(tx, s.account, *in.DataLakeSettings) })
 }
 
 type registerReq struct {
@@ -200,47 +225,11 @@ func (r registerReq) input() lf.RegisterInput {
 		WithFederation: r.WithFederation, HybridAccessEnabled: r.HybridAccessEnabled, WithPrivilegedAccess: r.WithPrivilegedAccess}
 }
 
-// adminUpdate runs fn for a data lake administrator in a write
-// transaction.
-func (s *Server) adminUpdate(req *request, fn func(tx *store.Tx) error) error {
-	c, err := s.lfCaller(req)
-	if err != nil {
-		return err
-	}
-	return s.cp.Store().Update(func(tx *store.Tx) error {
-		if err := s.requireLakeAdmin(tx, req, c); err != nil {
-			return err
-		}
-		return fn(tx)
-	})
-}
-
-func (s *Server) adminView(req *request, fn func(tx *store.Tx) error) error {
-	c, err := s.lfCaller(req)
-	if err != nil {
-		return err
-	}
-	return s.cp.Store().View(func(tx *store.Tx) error {
-		if err := s.requireLakeAdmin(tx, req, c); err != nil {
-			return err
-		}
-		return fn(tx)
-	})
-}
-
-func lfRegisterResource(s *Server, req *request) (any, error) {
-	var in registerReq
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
+func lfRegisterResource(s *Server, req *request, in *registerReq) (any, error) {
 	return nil, s.adminUpdate(req, func(tx *store.Tx) error { return lf.RegisterResource(tx, in.input(), s.now()) })
 }
 
-func lfUpdateResource(s *Server, req *request) (any, error) {
-	var in registerReq
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
+func lfUpdateResource(s *Server, req *request, in *registerReq) (any, error) {
 	return nil, s.adminUpdate(req, func(tx *store.Tx) error { return lf.UpdateResource(tx, in.input(), s.now()) })
 }
 
@@ -248,19 +237,11 @@ type resourceArnReq struct {
 	ResourceArn string `json:"ResourceArn"`
 }
 
-func lfDeregisterResource(s *Server, req *request) (any, error) {
-	var in resourceArnReq
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
+func lfDeregisterResource(s *Server, req *request, in *resourceArnReq) (any, error) {
 	return nil, s.adminUpdate(req, func(tx *store.Tx) error { return lf.DeregisterResource(tx, in.ResourceArn) })
 }
 
-func lfDescribeResource(s *Server, req *request) (any, error) {
-	var in resourceArnReq
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
+func lfDescribeResource(s *Server, req *request, in *resourceArnReq) (any, error) {
 	var info *api.ResourceInfo
 	err := s.adminView(req, func(tx *store.Tx) error {
 		var err error
@@ -275,15 +256,13 @@ func lfDescribeResource(s *Server, req *request) (any, error) {
 	}{info}, nil
 }
 
-func lfListResources(s *Server, req *request) (any, error) {
-	var in struct {
-		FilterConditionList []lf.FilterCondition `json:"FilterConditionList"`
-		MaxResults          int                  `json:"MaxResults"`
-		NextToken           string               `json:"NextToken"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
+type listResourcesReq struct {
+	FilterConditionList []lf.FilterCondition `json:"FilterConditionList"`
+	MaxResults          int                  `json:"MaxResults"`
+	NextToken           string               `json:"NextToken"`
+}
+
+func lfListResources(s *Server, req *request, in *listResourcesReq) (any, error) {
 	var out struct {
 		ResourceInfoList []api.ResourceInfo `json:"ResourceInfoList"`
 		NextToken        string             `json:"NextToken,omitempty"`
@@ -296,9 +275,7 @@ func lfListResources(s *Server, req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if out.ResourceInfoList == nil {
-		out.ResourceInfoList = []api.ResourceInfo{}
-	}
+	out.ResourceInfoList = orEmpty(out.ResourceInfoList)
 	return out, nil
 }
 
@@ -319,43 +296,18 @@ func renamePerms(ps []string) {
 	}
 }
 
-func (g *grantReq) normalize() {
-	renamePerms(g.Permissions)
-	renamePerms(g.PermissionsWithGrantOption)
-}
-
-func lfGrant(s *Server, req *request) (any, error) {
-	var in grantReq
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	in.normalize()
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	c, err := s.lfCaller(req)
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.cp.Store().Update(func(tx *store.Tx) error {
+func lfGrant(s *Server, req *request, in *grantReq) (any, error) {
+	renamePerms(in.Permissions)
+	renamePerms(in.PermissionsWithGrantOption)
+	return nil, s.lfUpdate(req, in.CatalogId, func(tx *store.Tx, c lf.Caller) error {
 		return lf.GrantPermissions(tx, s.account, c, in.GrantInput, s.now())
 	})
 }
 
-func lfRevoke(s *Server, req *request) (any, error) {
-	var in grantReq
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	in.normalize()
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	c, err := s.lfCaller(req)
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.cp.Store().Update(func(tx *store.Tx) error {
+func lfRevoke(s *Server, req *request, in *grantReq) (any, error) {
+	renamePerms(in.Permissions)
+	renamePerms(in.PermissionsWithGrantOption)
+	return nil, s.lfUpdate(req, in.CatalogId, func(tx *store.Tx, c lf.Caller) error {
 		return lf.RevokePermissions(tx, s.account, c, in.GrantInput, s.now())
 	})
 }
@@ -365,69 +317,40 @@ type batchReq struct {
 	Entries   []lf.BatchEntry `json:"Entries"`
 }
 
-type batchOut struct {
-	Failures []lf.BatchFailure `json:"Failures"`
-}
-
-func lfBatch(s *Server, req *request, fn func(*store.Tx, string, lf.Caller, []lf.BatchEntry, time.Time) ([]lf.BatchFailure, error)) (any, error) {
-	var in batchReq
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	for i := range in.Entries {
-		renamePerms(in.Entries[i].Permissions)
-		renamePerms(in.Entries[i].PermissionsWithGrantOption)
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	c, err := s.lfCaller(req)
-	if err != nil {
-		return nil, err
-	}
-	var out batchOut
-	err = s.cp.Store().Update(func(tx *store.Tx) error {
-		var err error
-		out.Failures, err = fn(tx, s.account, c, in.Entries, s.now())
-		return err
+// lfBatch serves BatchGrantPermissions and BatchRevokePermissions, which
+// differ only in the authz/lf function.
+func lfBatch(fn func(*store.Tx, string, lf.Caller, []lf.BatchEntry, time.Time) ([]lf.BatchFailure, error)) handlerFunc {
+	return jsonOp(func(s *Server, req *request, in *batchReq) (any, error) {
+		for i := range in.Entries {
+			renamePerms(in.Entries[i].Permissions)
+			renamePerms(in.Entries[i].PermissionsWithGrantOption)
+		}
+		var failures []lf.BatchFailure
+		err := s.lfUpdate(req, in.CatalogId, func(tx *store.Tx, c lf.Caller) error {
+			var err error
+			failures, err = fn(tx, s.account, c, in.Entries, s.now())
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return struct {
+			Failures []lf.BatchFailure `json:"Failures"`
+		}{orEmpty(failures)}, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	if out.Failures == nil {
-		out.Failures = []lf.BatchFailure{}
-	}
-	return out, nil
 }
 
-func lfBatchGrant(s *Server, req *request) (any, error) {
-	return lfBatch(s, req, lf.BatchGrantPermissions)
+type listPermissionsReq struct {
+	CatalogId string `json:"CatalogId"`
+	lf.ListInput
 }
 
-func lfBatchRevoke(s *Server, req *request) (any, error) {
-	return lfBatch(s, req, lf.BatchRevokePermissions)
-}
-
-func lfListPermissions(s *Server, req *request) (any, error) {
-	var in struct {
-		CatalogId string `json:"CatalogId"`
-		lf.ListInput
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	c, err := s.lfCaller(req)
-	if err != nil {
-		return nil, err
-	}
+func lfListPermissions(s *Server, req *request, in *listPermissionsReq) (any, error) {
 	var out struct {
 		PrincipalResourcePermissions []api.PrincipalResourcePermissions `json:"PrincipalResourcePermissions"`
 		NextToken                    string                             `json:"NextToken,omitempty"`
 	}
-	err = s.cp.Store().View(func(tx *store.Tx) error {
+	err := s.lfView(req, in.CatalogId, func(tx *store.Tx, c lf.Caller) error {
 		var err error
 		out.PrincipalResourcePermissions, out.NextToken, err = lf.ListPermissions(tx, s.account, c, in.ListInput)
 		return err
@@ -435,34 +358,23 @@ func lfListPermissions(s *Server, req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if out.PrincipalResourcePermissions == nil {
-		out.PrincipalResourcePermissions = []api.PrincipalResourcePermissions{}
-	}
+	out.PrincipalResourcePermissions = orEmpty(out.PrincipalResourcePermissions)
 	return out, nil
 }
 
-func lfGetEffectivePermissionsForPath(s *Server, req *request) (any, error) {
-	var in struct {
-		CatalogId   string `json:"CatalogId"`
-		ResourceArn string `json:"ResourceArn"`
-		MaxResults  int    `json:"MaxResults"`
-		NextToken   string `json:"NextToken"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.CatalogId); err != nil {
-		return nil, err
-	}
-	c, err := s.lfCaller(req)
-	if err != nil {
-		return nil, err
-	}
+type effectivePermissionsReq struct {
+	CatalogId   string `json:"CatalogId"`
+	ResourceArn string `json:"ResourceArn"`
+	MaxResults  int    `json:"MaxResults"`
+	NextToken   string `json:"NextToken"`
+}
+
+func lfGetEffectivePermissionsForPath(s *Server, req *request, in *effectivePermissionsReq) (any, error) {
 	var out struct {
 		Permissions []api.PrincipalResourcePermissions `json:"Permissions"`
 		NextToken   string                             `json:"NextToken,omitempty"`
 	}
-	err = s.cp.Store().View(func(tx *store.Tx) error {
+	err := s.lfView(req, in.CatalogId, func(tx *store.Tx, c lf.Caller) error {
 		var err error
 		out.Permissions, out.NextToken, err = lf.GetEffectivePermissionsForPath(tx, s.account, c, in.ResourceArn, in.MaxResults, in.NextToken)
 		return err
@@ -470,9 +382,7 @@ func lfGetEffectivePermissionsForPath(s *Server, req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if out.Permissions == nil {
-		out.Permissions = []api.PrincipalResourcePermissions{}
-	}
+	out.Permissions = orEmpty(out.Permissions)
 	return out, nil
 }
 
@@ -480,47 +390,36 @@ type filterReq struct {
 	TableData *api.DataCellsFilter `json:"TableData"`
 }
 
-func (s *Server) filterCatalog(f *api.DataCellsFilter) error {
+// tableData is the filter of a create or update, its catalog defaulting
+// to the home's.
+func (s *Server) tableData(in *filterReq) (*api.DataCellsFilter, error) {
+	f := in.TableData
 	if f == nil {
-		return lferr.New(lferr.InvalidInput, "TableData is required.")
+		return nil, lferr.New(lferr.InvalidInput, "TableData is required.")
 	}
 	if f.TableCatalogId == "" {
 		f.TableCatalogId = s.account
 	}
-	return s.checkCatalog(f.TableCatalogId)
+	return f, nil
 }
 
-func lfCreateDataCellsFilter(s *Server, req *request) (any, error) {
-	var in filterReq
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.filterCatalog(in.TableData); err != nil {
-		return nil, err
-	}
-	c, err := s.lfCaller(req)
+func lfCreateDataCellsFilter(s *Server, req *request, in *filterReq) (any, error) {
+	f, err := s.tableData(in)
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.cp.Store().Update(func(tx *store.Tx) error {
-		return lf.CreateDataCellsFilter(tx, s.account, c, *in.TableData)
+	return nil, s.lfUpdate(req, f.TableCatalogId, func(tx *store.Tx, c lf.Caller) error {
+		return lf.CreateDataCellsFilter(tx, s.account, c, *f)
 	})
 }
 
-func lfUpdateDataCellsFilter(s *Server, req *request) (any, error) {
-	var in filterReq
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.filterCatalog(in.TableData); err != nil {
-		return nil, err
-	}
-	c, err := s.lfCaller(req)
+func lfUpdateDataCellsFilter(s *Server, req *request, in *filterReq) (any, error) {
+	f, err := s.tableData(in)
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.cp.Store().Update(func(tx *store.Tx) error {
-		return lf.UpdateDataCellsFilter(tx, s.account, c, *in.TableData)
+	return nil, s.lfUpdate(req, f.TableCatalogId, func(tx *store.Tx, c lf.Caller) error {
+		return lf.UpdateDataCellsFilter(tx, s.account, c, *f)
 	})
 }
 
@@ -531,19 +430,8 @@ type filterNameReq struct {
 	Name           string `json:"Name"`
 }
 
-func lfDeleteDataCellsFilter(s *Server, req *request) (any, error) {
-	var in filterNameReq
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
-	if err := s.checkCatalog(in.TableCatalogId); err != nil {
-		return nil, err
-	}
-	c, err := s.lfCaller(req)
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.cp.Store().Update(func(tx *store.Tx) error {
+func lfDeleteDataCellsFilter(s *Server, req *request, in *filterNameReq) (any, error) {
+	return nil, s.lfUpdate(req, in.TableCatalogId, func(tx *store.Tx, c lf.Caller) error {
 		return lf.DeleteDataCellsFilter(tx, s.account, c, in.DatabaseName, in.TableName, in.Name)
 	})
 }
@@ -551,11 +439,7 @@ func lfDeleteDataCellsFilter(s *Server, req *request) (any, error) {
 // lfGetDataCellsFilter and lfListDataCellsFilter show filter definitions
 // (row expressions included), which LF shows to administrators and to
 // holders of grants on the filter; sluice serves administrators only.
-func lfGetDataCellsFilter(s *Server, req *request) (any, error) {
-	var in filterNameReq
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
+func lfGetDataCellsFilter(s *Server, req *request, in *filterNameReq) (any, error) {
 	if err := s.checkCatalog(in.TableCatalogId); err != nil {
 		return nil, err
 	}
@@ -573,15 +457,13 @@ func lfGetDataCellsFilter(s *Server, req *request) (any, error) {
 	}{f}, nil
 }
 
-func lfListDataCellsFilter(s *Server, req *request) (any, error) {
-	var in struct {
-		Table      *api.TableResource `json:"Table"`
-		MaxResults int                `json:"MaxResults"`
-		NextToken  string             `json:"NextToken"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
+type listFiltersReq struct {
+	Table      *api.TableResource `json:"Table"`
+	MaxResults int                `json:"MaxResults"`
+	NextToken  string             `json:"NextToken"`
+}
+
+func lfListDataCellsFilter(s *Server, req *request, in *listFiltersReq) (any, error) {
 	var out struct {
 		DataCellsFilters []api.DataCellsFilter `json:"DataCellsFilters"`
 		NextToken        string                `json:"NextToken,omitempty"`
@@ -594,38 +476,30 @@ func lfListDataCellsFilter(s *Server, req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if out.DataCellsFilters == nil {
-		out.DataCellsFilters = []api.DataCellsFilter{}
-	}
+	out.DataCellsFilters = orEmpty(out.DataCellsFilters)
 	return out, nil
 }
 
-func lfGetTemporaryGlueTableCredentials(s *Server, req *request) (any, error) {
-	var in api.GetTemporaryGlueTableCredentialsInput
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
+func lfGetTemporaryGlueTableCredentials(s *Server, req *request, in *api.GetTemporaryGlueTableCredentialsInput) (any, error) {
 	c, err := s.client(req, sts.Target{})
 	if err != nil {
 		return nil, err
 	}
-	return c.GetTemporaryGlueTableCredentials(req.ctx, &in)
+	return c.GetTemporaryGlueTableCredentials(req.ctx, in)
 }
 
-func lfGetTemporaryGluePartitionCredentials(s *Server, req *request) (any, error) {
-	var in struct {
-		TableArn  string `json:"TableArn"`
-		Partition *struct {
-			Values []string `json:"Values"`
-		} `json:"Partition"`
-		Permissions              []string          `json:"Permissions"`
-		DurationSeconds          int32             `json:"DurationSeconds"`
-		AuditContext             *api.AuditContext `json:"AuditContext"`
-		SupportedPermissionTypes []string          `json:"SupportedPermissionTypes"`
-	}
-	if err := decode(req, &in); err != nil {
-		return nil, err
-	}
+type partitionCredentialsReq struct {
+	TableArn  string `json:"TableArn"`
+	Partition *struct {
+		Values []string `json:"Values"`
+	} `json:"Partition"`
+	Permissions              []string          `json:"Permissions"`
+	DurationSeconds          int32             `json:"DurationSeconds"`
+	AuditContext             *api.AuditContext `json:"AuditContext"`
+	SupportedPermissionTypes []string          `json:"SupportedPermissionTypes"`
+}
+
+func lfGetTemporaryGluePartitionCredentials(s *Server, req *request, in *partitionCredentialsReq) (any, error) {
 	if in.Partition == nil {
 		return nil, lferr.New(lferr.InvalidInput, "Partition is required.")
 	}
