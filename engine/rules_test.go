@@ -532,6 +532,17 @@ func TestSecureScanOnHiddenPartitionKeys(t *testing.T) {
 		t.Errorf("per-year counts: %s", got)
 	}
 	wantCode(t, "hidden partition key", execErr(s, "SELECT region FROM hr.people"), lferr.UnknownColumn)
+	// A row filter on the partition key alone narrows the partition
+	// listing (it reads original values, rule 9); EXPLAIN does not say how.
+	l.role("eu")
+	l.grant("eu", api.Resource{DataCellsFilter: &api.DataCellsFilterResource{TableCatalogId: acct, DatabaseName: "hr", TableName: "people", Name: "eu_only"}}, "SELECT")
+	eu := l.as("eu")
+	if got := query(t, eu, "EXPLAIN SELECT id FROM hr.people"); !strings.Contains(got, "partitions: 2") || strings.Contains(got, "region") || strings.Contains(got, "eu") {
+		t.Errorf("EXPLAIN: %s", got)
+	}
+	if got := query(t, eu, "SELECT year, count(*) FROM hr.people GROUP BY year ORDER BY year"); got != "2023,2;2024,2" {
+		t.Errorf("eu rows: %s", got)
+	}
 }
 
 // TestRule7_CELMaskSeesNulledCells: a per-row CEL mask reading another

@@ -9,6 +9,7 @@ import (
 	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/authz/mask"
 	"github.com/sluicedb/sluice/authz/rowfilter"
+	"github.com/sluicedb/sluice/planner/opt"
 	"github.com/sluicedb/sluice/planner/plan"
 	"github.com/sluicedb/sluice/planner/types"
 )
@@ -24,6 +25,10 @@ type securePlan struct {
 	// sec indexes cols; sec.OutputCols lists the authorized columns in
 	// table order (what the caller can name, rule 8).
 	sec plan.SecureScan
+	// prune are the row filter's conjuncts that statistics can decide:
+	// the row filter reads original values, so row groups (and
+	// partitions) it rules out hold no visible row (rule 9).
+	prune []plan.Expr
 }
 
 // hasPolicy reports whether a metadata answer restricts rows, cells or
@@ -291,6 +296,7 @@ func planSecure(full string, t *api.Table, authorized []plan.ScanColumn, out *ap
 		}
 		sp.sec.RowFilter = e
 		sp.sec.Policies = append(sp.sec.Policies, "row filter")
+
 	}
 	var guarded []string
 	var maskNotes []string
@@ -337,6 +343,29 @@ func planSecure(full string, t *api.Table, authorized []plan.ScanColumn, out *ap
 	if len(guarded) > 0 {
 		sp.sec.Policies = append(sp.sec.Policies, "cell filter on "+strings.Join(guarded, ", "))
 	}
+	if sp.sec.RowFilter != nil {
+		// Statistics describe original values, and so does the row
+		// filter; still, no conjunct on a guarded or masked column becomes
+		// a prune filter (exec would drop it: rule 9 keeps that simple).
+		conj := []plan.Expr{sp.sec.RowFilter}
+		if f, ok := sp.sec.RowFilter.(*plan.Func); ok && f.Name == "and" {
+			conj = f.Args
+		}
+		for _, c := range conj {
+			if !opt.Prunable(c) {
+				continue
+			}
+			ok := true
+			for _, i := range opt.Use(c).Cols {
+				if (i < len(sp.sec.CellGuards) && sp.sec.CellGuards[i] != nil) || (i < len(sp.sec.Masks) && sp.sec.Masks[i] != nil) {
+					ok = false
+				}
+			}
+			if ok {
+				sp.prune = append(sp.prune, c)
+			}
+		}
+	}
 	sp.sec.Policies = append(sp.sec.Policies, maskNotes...)
 	return sp, nil
 }
@@ -359,6 +388,7 @@ func (sp *securePlan) scan(sc *plan.Scan) {
 	sec.OutputCols = append([]int(nil), sp.sec.OutputCols...)
 	sec.Policies = append([]string(nil), sp.sec.Policies...)
 	sc.Secure = &sec
+	sc.PruneFilters = append([]plan.Expr(nil), sp.prune...)
 }
 
 // celMask is the per-row CEL fallback of a mask (exec's mask_cel): the

@@ -245,6 +245,7 @@ func TestSecureScanPlanning(t *testing.T) {
 		masks       string // "col:expr;..."
 		policies    string
 		notInPublic []string // never in the non-admin EXPLAIN
+		prune       string   // PruneFilters
 	}{
 		{
 			name:        "one data cells filter: row filter on a hidden column, guards elided",
@@ -253,6 +254,7 @@ func TestSecureScanPlanning(t *testing.T) {
 			rowFilter:   "(dept = 'hr')",
 			policies:    "row filter",
 			notInPublic: []string{"dept", "'hr'"},
+			prune:       "(dept = 'hr')",
 		},
 		{
 			name:        "all rows, one cell-filtered column",
@@ -350,6 +352,14 @@ func TestSecureScanPlanning(t *testing.T) {
 			admin := plan.Explain(st.(*Query).Plan, plan.ExplainOptions{ShowPolicyExpressions: true})
 			if c.rowFilter != "" && !strings.Contains(admin, "row filter: "+c.rowFilter) {
 				t.Errorf("admin EXPLAIN lacks the row filter:\n%s", admin)
+			}
+			// The row filter's decidable conjuncts prune by statistics;
+			// only admins see them in EXPLAIN.
+			if got := exprStrings(sc.PruneFilters); got != c.prune {
+				t.Errorf("prune filters %q, want %q", got, c.prune)
+			}
+			if c.prune != "" && (!strings.Contains(admin, "prune by statistics: "+c.prune) || strings.Contains(public, "prune by statistics")) {
+				t.Errorf("prune filters in EXPLAIN: admin\n%s\npublic\n%s", admin, public)
 			}
 			// Hidden columns cannot be named.
 			if _, err := p.Plan(context.Background(), "SELECT dept FROM p"); lferr.CodeOf(err) != lferr.UnknownColumn {
@@ -686,4 +696,12 @@ func TestSecureCELFallbackMask(t *testing.T) {
 			t.Errorf("row %v: exec %v, authz/mask %v", row, g, want)
 		}
 	}
+}
+
+func exprStrings(es []plan.Expr) string {
+	var parts []string
+	for _, e := range es {
+		parts = append(parts, e.String())
+	}
+	return strings.Join(parts, ", ")
 }

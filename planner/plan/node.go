@@ -286,7 +286,9 @@ func explain(b *strings.Builder, n Node, depth int, opts ExplainOptions) {
 		if n.Partitioned {
 			fmt.Fprintf(b, "%s  partitions: %d\n", ind, len(n.Partitions))
 		}
-		if len(n.PruneFilters) > 0 {
+		// A secure scan's prune filters come from its row filter (user
+		// predicates never reach it), so they are policy text (rule 10).
+		if len(n.PruneFilters) > 0 && (n.Secure == nil || opts.ShowPolicyExpressions) {
 			fmt.Fprintf(b, "%s  prune by statistics: %s\n", ind, exprList(n.PruneFilters))
 		}
 		return
