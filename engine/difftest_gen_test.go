@@ -55,6 +55,17 @@ type dtTable struct {
 	tableTag string            // table-level value of dtTag, "" none
 	colTags  map[string]string // column-level overrides
 	masks    map[string]*dtMask
+	// partitioned: the last column, p, is a Hive partition key (p=VALUE/
+	// directories), not stored in the files.
+	partitioned bool
+}
+
+// fileCols is how many leading columns the Parquet files store.
+func (t *dtTable) fileCols() int {
+	if t.partitioned {
+		return len(t.cols) - 1
+	}
+	return len(t.cols)
 }
 
 func (t *dtTable) col(name string) int {
@@ -143,8 +154,8 @@ func dtRandomValue(r *rand.Rand, c dtCol, row int, big bool) types.Value {
 	panic("dtRandomValue: " + c.t.String())
 }
 
-func dtGenTable(r *rand.Rand, name string) *dtTable {
-	t := &dtTable{name: name, colTags: map[string]string{}, masks: map[string]*dtMask{}}
+func dtGenTable(r *rand.Rand, name string, partitioned bool) *dtTable {
+	t := &dtTable{name: name, colTags: map[string]string{}, masks: map[string]*dtMask{}, partitioned: partitioned}
 	t.cols = append(t.cols, dtCol{name: "k", t: types.Int64T})
 	n := 2 + r.Intn(5) // 3–7 columns with k
 	for i := 1; i <= n; i++ {
@@ -165,11 +176,17 @@ func dtGenTable(r *rand.Rand, name string) *dtTable {
 		}
 		t.cols = append(t.cols, c)
 	}
+	if partitioned {
+		t.cols = append(t.cols, dtCol{name: "p", t: types.StringT, lowCard: true})
+	}
 	nrows := 20 + r.Intn(100)
 	for i := 0; i < nrows; i++ {
 		row := make([]types.Value, len(t.cols))
 		for j, c := range t.cols {
 			row[j] = dtRandomValue(r, c, i, j > 0 && (row[0].Null || row[0].I >= 5))
+		}
+		if partitioned {
+			row[len(row)-1] = types.NewString(dtWords[r.Intn(3)])
 		}
 		t.rows = append(t.rows, row)
 	}
@@ -329,7 +346,7 @@ func dtRowFilter(r *rand.Rand, t *dtTable, depth int) string {
 		return ""
 	}
 	switch k := r.Intn(10); {
-	case k == 0:
+	case k == 0 && !(t.partitioned && ci == len(t.cols)-1):
 		return c.name + " IS " + not() + "NULL"
 	case c.t.Kind == types.Bool:
 		return c.name + " = " + lit()
@@ -371,13 +388,27 @@ func dtLikePattern(r *rand.Rand, s string) string {
 }
 
 // dtColumnSet is a random non-empty subset of t's columns, in table order.
+// On a partitioned table the set always holds the partition key, which LF
+// refuses to filter out.
 func dtColumnSet(r *rand.Rand, t *dtTable) []string {
 	var out []string
 	for len(out) == 0 {
-		for _, c := range t.cols {
-			if r.Intn(2) == 0 {
+		for i, c := range t.cols {
+			if r.Intn(2) == 0 || t.partitioned && i == len(t.cols)-1 {
 				out = append(out, c.name)
 			}
+		}
+	}
+	return out
+}
+
+// dtExclusion is a random set of columns to exclude from a wildcard,
+// leaving at least one, and never the partition key.
+func dtExclusion(r *rand.Rand, t *dtTable) []string {
+	var out []string
+	for i, c := range t.cols[:len(t.cols)-1] {
+		if r.Intn(2) == 0 && !(t.partitioned && i == len(t.cols)-1) {
+			out = append(out, c.name)
 		}
 	}
 	return out
@@ -432,10 +463,7 @@ func dtGenPolicy(r *rand.Rand, t *dtTable) (*dtPolicy, error) {
 		cols := dtColumnSet(r, t)
 		p.grants = append(p.grants, dtGrant{desc: "SELECT on columns " + strings.Join(cols, ","), cols: cols})
 	case 2:
-		excl := dtColumnSet(r, t)
-		if len(excl) == len(t.cols) {
-			excl = excl[1:]
-		}
+		excl := dtExclusion(r, t)
 		p.grants = append(p.grants, dtGrant{desc: "SELECT on column wildcard excluding " + strings.Join(excl, ","), cols: dtMinus(t, excl)})
 	}
 	nf := r.Intn(4)
@@ -458,10 +486,7 @@ func dtGenPolicy(r *rand.Rand, t *dtTable) (*dtPolicy, error) {
 		} else {
 			var excl []string
 			if r.Intn(2) == 0 {
-				excl = dtColumnSet(r, t)
-				if len(excl) == len(t.cols) {
-					excl = excl[1:]
-				}
+				excl = dtExclusion(r, t)
 			}
 			g.cols = dtMinus(t, excl)
 			g.desc = "data cells filter column wildcard excluding [" + strings.Join(excl, ",") + "]"
@@ -481,8 +506,9 @@ func dtGenWorld(seed int64) (*dtWorld, error) {
 	r := rand.New(rand.NewSource(seed))
 	w := &dtWorld{seed: seed}
 	for i := 0; i < 2; i++ {
-		w.tables = append(w.tables, dtGenTable(r, "t"+strconv.Itoa(i)))
+		w.tables = append(w.tables, dtGenTable(r, "t"+strconv.Itoa(i), false))
 	}
+	w.tables = append(w.tables, dtGenTable(r, "t2", true))
 	if r.Intn(3) == 0 {
 		w.tagMask = []string{"null", "default"}[r.Intn(2)]
 	}
@@ -578,6 +604,12 @@ func (w *dtWorld) build(l *lake) error {
 	}
 	r := rand.New(rand.NewSource(w.seed ^ 0x5eed))
 	for _, t := range w.tables {
+		if t.partitioned {
+			if err := t.buildPartitioned(l, r); err != nil {
+				return err
+			}
+			continue
+		}
 		defs := make([]string, len(t.cols))
 		for i, c := range t.cols {
 			typ := c.t.String()
@@ -715,8 +747,8 @@ func (t *dtTable) writeFile(dir string, rows [][]types.Value, rgRows int64) erro
 	if len(rows) == 0 {
 		return nil
 	}
-	pcols := make([]parquetio.Column, len(t.cols))
-	for i, c := range t.cols {
+	pcols := make([]parquetio.Column, t.fileCols())
+	for i, c := range t.cols[:t.fileCols()] {
 		pcols[i] = parquetio.Column{Name: c.name, T: c.t}
 	}
 	sc, err := parquetio.FileSchema(pcols)
@@ -724,8 +756,8 @@ func (t *dtTable) writeFile(dir string, rows [][]types.Value, rgRows int64) erro
 		return err
 	}
 	mem := memory.DefaultAllocator
-	arrs := make([]arrow.Array, len(t.cols))
-	for j, c := range t.cols {
+	arrs := make([]arrow.Array, len(pcols))
+	for j, c := range t.cols[:len(pcols)] {
 		b := array.NewBuilder(mem, sc.Field(j).Type)
 		for _, row := range rows {
 			v := row[j]
@@ -795,4 +827,26 @@ func (w *dtWorld) maskFor(t *dtTable, c dtCol) (*dtMask, error) {
 		return nil, err
 	}
 	return &dtMask{name: "m_tag_sens", expr: w.tagMask, m: cm}, nil
+}
+
+// buildPartitioned writes t as a Hive-partitioned directory under the
+// (registered) warehouse, two files per partition, and creates it as an
+// external table whose schema the engine infers: the file columns, then p.
+func (t *dtTable) buildPartitioned(l *lake, r *rand.Rand) error {
+	dir := filepath.Join(l.eng.Home(), "warehouse", dtDB+".db", t.name)
+	parts := map[string][][]types.Value{}
+	for _, row := range t.rows {
+		v := row[len(row)-1].S
+		parts[v] = append(parts[v], row)
+	}
+	for v, rows := range parts {
+		half := len(rows) / 2
+		for _, chunk := range [][][]types.Value{rows[:half], rows[half:]} {
+			if err := t.writeFile(filepath.Join(dir, "p="+v), chunk, int64(2+r.Intn(8))); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := l.admin.Exec(context.Background(), fmt.Sprintf("CREATE EXTERNAL TABLE %s.%s STORED AS PARQUET LOCATION 'file://%s'", dtDB, t.name, filepath.ToSlash(dir)))
+	return err
 }

@@ -574,10 +574,8 @@ func (g *dtGen) pred(q *dtQuery, sides []int, depth int) *dtPred {
 
 func (g *dtGen) query() *dtQuery {
 	r := g.r
-	t0, t1 := g.w.tables[0], g.w.tables[1]
-	if r.Intn(2) == 0 {
-		t0, t1 = t1, t0
-	}
+	perm := r.Perm(len(g.w.tables))
+	t0, t1 := g.w.tables[perm[0]], g.w.tables[perm[1]]
 	if r.Intn(5) == 0 {
 		t1 = t0 // self-join, or a subquery on the same table
 	}
