@@ -88,6 +88,7 @@ type Reader struct {
 	closed  bool
 	err     error // sticky: set after a decoder panic
 	scratch []arrow.Array
+	par     *prefetcher // decode-ahead across row groups; nil: serial
 }
 
 // NewReader starts a streaming read. The caller must Close the Reader.
@@ -182,6 +183,7 @@ func (f *File) NewReader(ctx context.Context, opts ReadOptions) (_ *Reader, err 
 		}
 		r.fr = fr
 	}
+	r.par = newPrefetcher(r)
 	return r, nil
 }
 
@@ -215,6 +217,9 @@ func (r *Reader) Next() (_ arrow.RecordBatch, err error) {
 	if err := r.ctx.Err(); err != nil {
 		return nil, err
 	}
+	if r.par != nil {
+		return r.nextParallel()
+	}
 	if r.big != nil && r.off < r.big.NumRows() {
 		return r.slice(), nil
 	}
@@ -234,7 +239,7 @@ func (r *Reader) Next() (_ arrow.RecordBatch, err error) {
 			}
 			n := min(r.rgLeft, int64(r.batch))
 			r.rgLeft -= n
-			rec, err := r.assemble(nil, n)
+			rec, err := r.assemble(nil, r.scratch, n)
 			if err != nil {
 				return nil, err
 			}
@@ -282,22 +287,50 @@ func (r *Reader) Next() (_ arrow.RecordBatch, err error) {
 // current row group into r.big, and adapts the decode size to the bytes a
 // row actually took.
 func (r *Reader) decodePiece(n int64) error {
-	src := r.src
+	big, bytes, err := r.decodeRows(r.crs, r.src, r.scratch, n)
+	if err != nil {
+		return err
+	}
+	if r.big != nil {
+		r.big.Release()
+	}
+	r.big, r.off = big, 0
+	r.decode = nextDecode(r.decode, bytes, n)
+	return nil
+}
+
+// nextDecode is the decode size after a piece of n rows took bytes.
+func nextDecode(cur, bytes, n int64) int64 {
+	if n <= 0 {
+		return cur
+	}
+	if perRow := bytes / n; perRow > 0 {
+		return min(max(decodeBytes/perRow, 1), decodeBatch)
+	}
+	return cur
+}
+
+// decodeRows decodes the next n rows of the column readers crs (in
+// r.leaves order) and assembles them into an output batch; src and
+// scratch are the caller's scratch slices (len(r.leaves), len(r.cols)).
+// It reads only the Reader's immutable fields, so the parallel path runs it
+// on several row groups at once. bytes is the decoded size.
+func (r *Reader) decodeRows(crs []*pqarrow.ColumnReader, src, scratch []arrow.Array, n int64) (_ arrow.RecordBatch, bytes int64, err error) {
 	for i := range src {
 		src[i] = nil
 	}
 	defer func() {
-		for _, a := range src {
+		for i, a := range src {
 			if a != nil {
 				a.Release()
+				src[i] = nil
 			}
 		}
 	}()
-	var bytes int64
-	for i, cr := range r.crs {
+	for i, cr := range crs {
 		ch, err := cr.NextBatch(n)
 		if err != nil {
-			return err
+			return nil, 0, err
 		}
 		var a arrow.Array
 		switch len(ch.Chunks()) {
@@ -309,27 +342,20 @@ func (r *Reader) decodePiece(n int64) error {
 		}
 		ch.Release()
 		if err != nil {
-			return err
+			return nil, 0, err
 		}
 		if int64(a.Len()) != n {
 			a.Release()
-			return fmt.Errorf("column %d yielded %d of %d rows", r.leaves[i], a.Len(), n)
+			return nil, 0, fmt.Errorf("column %d yielded %d of %d rows", r.leaves[i], a.Len(), n)
 		}
 		src[i] = a
 		bytes += dataBytes(a.Data())
 	}
-	big, err := r.assemble(src, n)
+	rec, err := r.assemble(src, scratch, n)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	if r.big != nil {
-		r.big.Release()
-	}
-	r.big, r.off = big, 0
-	if perRow := bytes / n; perRow > 0 {
-		r.decode = min(max(decodeBytes/perRow, 1), decodeBatch)
-	}
-	return nil
+	return rec, bytes, nil
 }
 
 // dataBytes is the size of an array's buffers, dictionary and children
@@ -409,9 +435,8 @@ func (r *Reader) readErr(rg int, err error) error {
 
 // assemble builds the output batch from the decoded file columns (in
 // r.leaves order; nil when no file columns are read), converting each
-// column to the engine layout.
-func (r *Reader) assemble(src []arrow.Array, n int64) (arrow.RecordBatch, error) {
-	out := r.scratch
+// column to the engine layout; out is scratch of len(r.cols).
+func (r *Reader) assemble(src, out []arrow.Array, n int64) (arrow.RecordBatch, error) {
 	for i := range out {
 		out[i] = nil
 	}
@@ -446,6 +471,7 @@ func (r *Reader) Close() error {
 		return nil
 	}
 	r.closed = true
+	r.stopPrefetch()
 	if r.cur != nil {
 		r.cur.Release()
 		r.cur = nil
