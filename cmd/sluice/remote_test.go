@@ -128,9 +128,18 @@ func TestQueryEndpoint(t *testing.T) {
 		}
 	}
 
+	// The shell takes the same flag (statements from stdin when not a
+	// terminal).
+	code, out, stderr := runCLI(t, "SELECT name FROM hr.staff ORDER BY id;\nSELECT salary FROM hr.staff;\n",
+		"--home", home, "shell", "--endpoint", ts.URL, "--as", "analyst")
+	if code != 0 || !strings.Contains(out, "ann") || !strings.Contains(out, "cy") || strings.Contains(out, "bob") ||
+		!strings.Contains(stderr, "UnknownColumn") {
+		t.Errorf("shell --endpoint: exit %d\nstdout %s\nstderr %s", code, out, stderr)
+	}
+
 	// A home without the vending key: nothing local can be verified, so
 	// nothing is read.
-	code, _, stderr := runCLI(t, "", "--home", t.TempDir(), "query", "--endpoint", ts.URL, "--as", "analyst", "SELECT id FROM hr.staff")
+	code, _, stderr = runCLI(t, "", "--home", t.TempDir(), "query", "--endpoint", ts.URL, "--as", "analyst", "SELECT id FROM hr.staff")
 	if code == 0 || !strings.Contains(stderr, "vending key") {
 		t.Errorf("query without the served home's vending key: exit %d, stderr %s", code, stderr)
 	}
