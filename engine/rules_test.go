@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -315,6 +316,7 @@ func TestRule5_PermissionTypeMismatch(t *testing.T) {
 //	policy/cell-filter   vs user/same-predicate   (target ≤ 1.10×)
 //	policy/all-columns   vs none/unrestricted     (target ≤ 1.02×)
 //	mask/sha256, mask/redact, mask/cel-fallback vs none/string-max
+//	policy/rows+3-cells-{10,50,90}pct vs none/3-sums
 //
 //	go test ./engine -run '^$' -bench BenchmarkEnforcement -benchtime 10x
 func BenchmarkEnforcement(b *testing.B) {
@@ -364,7 +366,7 @@ func BenchmarkEnforcement(b *testing.B) {
 		return lf.RegisterResource(tx, lf.RegisterInput{ResourceArn: strings.TrimSuffix(loc, "/"), UseServiceLinkedRole: true}, now)
 	})
 	run(admin, "CREATE DATABASE bench")
-	for _, t := range []string{"li", "li_filtered", "li_sha", "li_redact", "li_cel"} {
+	for _, t := range []string{"li", "li_filtered", "li_sha", "li_redact", "li_cel", "li_s10", "li_s50", "li_s90"} {
 		run(admin, "CREATE EXTERNAL TABLE bench."+t+" STORED AS PARQUET LOCATION '"+loc+"'")
 	}
 	grant := func(role string, res api.Resource) {
@@ -394,6 +396,24 @@ func BenchmarkEnforcement(b *testing.B) {
 			Name: "air", RowFilter: &api.RowFilter{FilterExpression: pred}, ColumnWildcard: &api.ColumnWildcard{}})
 	})
 	grant("restricted", api.Resource{DataCellsFilter: &api.DataCellsFilterResource{TableCatalogId: acct, DatabaseName: "bench", TableName: "li_filtered", Name: "air"}})
+	// A row filter plus three cell-guarded columns at 10, 50 and 90 %
+	// selectivity (l_quantity is uniform over 1..50): every row with
+	// l_quantity <= q is visible; extendedprice, discount and tax only on
+	// those of them with return flag R.
+	for _, sel := range []struct {
+		table string
+		q     int
+	}{{"li_s10", 5}, {"li_s50", 25}, {"li_s90", 45}} {
+		rows := fmt.Sprintf("l_quantity <= %d", sel.q)
+		for _, f := range []api.DataCellsFilter{
+			{Name: "rows", RowFilter: &api.RowFilter{FilterExpression: rows}, ColumnWildcard: &api.ColumnWildcard{ExcludedColumnNames: []string{"l_extendedprice", "l_discount", "l_tax"}}},
+			{Name: "cells", RowFilter: &api.RowFilter{FilterExpression: rows + " AND l_returnflag = 'R'"}, ColumnWildcard: &api.ColumnWildcard{}},
+		} {
+			f.TableCatalogId, f.DatabaseName, f.TableName = acct, "bench", sel.table
+			update(func(tx *store.Tx) error { return lf.CreateDataCellsFilter(tx, acct, lf.Caller{Trusted: true}, f) })
+			grant("restricted", api.Resource{DataCellsFilter: &api.DataCellsFilterResource{TableCatalogId: acct, DatabaseName: "bench", TableName: sel.table, Name: f.Name}})
+		}
+	}
 	for _, m := range []struct{ table, expr string }{{"li_sha", "sha256"}, {"li_redact", "redact"},
 		{"li_cel", "l_discount > 0.05 ? redact(value) : value"}} {
 		grant("restricted", tableRes("bench", m.table))
@@ -423,6 +443,10 @@ func BenchmarkEnforcement(b *testing.B) {
 		{"mask/sha256", restricted, "SELECT max(customer_email) FROM bench.li_sha"},
 		{"mask/redact", restricted, "SELECT max(customer_email) FROM bench.li_redact"},
 		{"mask/cel-fallback", restricted, "SELECT max(customer_email) FROM bench.li_cel"},
+		{"policy/rows+3-cells-10pct", restricted, "SELECT sum(l_extendedprice), sum(l_discount), sum(l_tax), count(*) FROM bench.li_s10"},
+		{"policy/rows+3-cells-50pct", restricted, "SELECT sum(l_extendedprice), sum(l_discount), sum(l_tax), count(*) FROM bench.li_s50"},
+		{"policy/rows+3-cells-90pct", restricted, "SELECT sum(l_extendedprice), sum(l_discount), sum(l_tax), count(*) FROM bench.li_s90"},
+		{"none/3-sums", full, "SELECT sum(l_extendedprice), sum(l_discount), sum(l_tax), count(*) FROM bench.li"},
 	}
 	// The filtered answers must agree, or the comparison means nothing.
 	a, err := full.Exec(ctx, cases[2].sql)
@@ -435,6 +459,19 @@ func BenchmarkEnforcement(b *testing.B) {
 	}
 	if rowsText(a.Rows) != rowsText(c.Rows) {
 		b.Fatalf("policy %s and user predicate %s disagree", rowsText(c.Rows), rowsText(a.Rows))
+	}
+	// So must the guarded sums and their CASE WHEN spelling.
+	a, err = full.Exec(ctx, "SELECT sum(CASE WHEN l_returnflag = 'R' THEN l_extendedprice END), sum(CASE WHEN l_returnflag = 'R' THEN l_discount END), "+
+		"sum(CASE WHEN l_returnflag = 'R' THEN l_tax END), count(*) FROM bench.li WHERE l_quantity <= 25")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err = restricted.Exec(ctx, "SELECT sum(l_extendedprice), sum(l_discount), sum(l_tax), count(*) FROM bench.li_s50")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if rowsText(a.Rows) != rowsText(c.Rows) {
+		b.Fatalf("cell guards %s and CASE WHEN %s disagree", rowsText(c.Rows), rowsText(a.Rows))
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
