@@ -97,27 +97,24 @@ func (c *Client) callGlue(ctx context.Context, op string, in, out any) error {
 	if err != nil {
 		return mapErr(op+": renewing the role session", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint+"/", bytes.NewReader(body))
-	if err != nil {
-		return lferr.Wrap(lferr.InvalidInput, err, "%s: bad endpoint %q: %v", op, c.endpoint, err)
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "AWSGlue."+op)
-	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "glue", c.region, time.Now()); err != nil {
-		return lferr.Wrap(lferr.InternalService, err, "%s: cannot sign the request: %v", op, err)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return mapErr(op, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
-	if err != nil {
-		return mapErr(op, err)
-	}
-	if len(b) > maxResponse {
-		return lferr.New(lferr.InternalService, "%s: the endpoint's reply exceeds %d bytes", op, maxResponse)
+	var b []byte
+	var resp *http.Response
+	for attempt := 0; ; attempt++ {
+		resp, b, err = c.send(ctx, op, body, creds)
+		if err != nil {
+			return err
+		}
+		// Throttling (the server's bounded concurrency) and unavailability
+		// are retried like the SDK's standard retryer does; anything else
+		// is an answer.
+		if (resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable) || attempt == maxAttempts-1 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return mapErr(op, ctx.Err())
+		case <-time.After(time.Duration(50<<attempt) * time.Millisecond):
+		}
 	}
 	if resp.StatusCode/100 != 2 {
 		return wireError(op, resp, b)
@@ -126,6 +123,37 @@ func (c *Client) callGlue(ctx context.Context, op string, in, out any) error {
 		return lferr.Wrap(lferr.InternalService, err, "%s: the endpoint's reply does not decode: %v", op, err)
 	}
 	return nil
+}
+
+// maxAttempts bounds the raw calls' retries of throttled requests.
+const maxAttempts = 3
+
+// send signs and sends one attempt (a fresh signature each time, so a
+// retry never replays a stale date) and reads the capped reply.
+func (c *Client) send(ctx context.Context, op string, body []byte, creds aws.Credentials) (*http.Response, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint+"/", bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, lferr.Wrap(lferr.InvalidInput, err, "%s: bad endpoint %q: %v", op, c.endpoint, err)
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "AWSGlue."+op)
+	sum := sha256.Sum256(body)
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "glue", c.region, time.Now()); err != nil {
+		return nil, nil, lferr.Wrap(lferr.InternalService, err, "%s: cannot sign the request: %v", op, err)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, nil, mapErr(op, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	if err != nil {
+		return nil, nil, mapErr(op, err)
+	}
+	if len(b) > maxResponse {
+		return nil, nil, lferr.New(lferr.InternalService, "%s: the endpoint's reply exceeds %d bytes", op, maxResponse)
+	}
+	return resp, b, nil
 }
 
 // wireError decodes an awsJson1.1 error reply: the code from __type (or
