@@ -170,11 +170,11 @@ func (cp *ControlPlane) Authenticate(accessKeyID, sessionToken string) (Caller, 
 // checkSession re-validates a stored session at now: it must still exist,
 // not be revoked (by itself or by its role) and not have expired.
 func (cp *ControlPlane) checkSession(tx *store.Tx, s *sts.Session, now time.Time) error {
-	st := sts.BoltStore{Tx: tx}
-	cur, err := st.Session(s.AccessKeyId)
+	rec, err := cp.sessionRecord(tx, s.AccessKeyId)
 	if err != nil {
 		return err
 	}
+	cur, cut := rec.cur, rec.roleCut
 	if cur == nil || cur.Revoked {
 		return lferr.New(lferr.AccessDenied, "User: %s is not authorized: the session was revoked", s.AssumedRoleArn)
 	}
@@ -186,14 +186,46 @@ func (cp *ControlPlane) checkSession(tx *store.Tx, s *sts.Session, now time.Time
 	if !now.Before(cur.Expiration) {
 		return lferr.New(lferr.AccessDenied, "User: %s is not authorized: the session expired at %s", s.AssumedRoleArn, cur.Expiration.Format(time.RFC3339))
 	}
-	cut, err := st.RoleRevokedAt(cur.RoleArn)
-	if err != nil {
-		return err
-	}
 	if !cut.IsZero() && !cur.IssuedAt.After(cut) {
 		return lferr.New(lferr.AccessDenied, "User: %s is not authorized: sessions of %s issued before %s were revoked", s.AssumedRoleArn, cur.RoleArn, cut.Format(time.RFC3339))
 	}
 	return nil
+}
+
+// sessionRec is what checkSession reads from the store for one access
+// key: the stored session (nil when unknown) and its role's revocation
+// cut-off. Both are pure functions of the snapshot, so they are cached per
+// catalog version; the checks against the clock run on every call.
+type sessionRec struct {
+	cur     *sts.Session
+	roleCut time.Time
+}
+
+func (cp *ControlPlane) sessionRecord(tx *store.Tx, accessKeyID string) (sessionRec, error) {
+	cache := cp.sessions
+	if tx.Writable() {
+		cache = nil
+	}
+	if cache != nil {
+		if r, ok := cache.Get(tx.Version(), accessKeyID); ok {
+			return r, nil
+		}
+	}
+	st := sts.BoltStore{Tx: tx}
+	cur, err := st.Session(accessKeyID)
+	if err != nil {
+		return sessionRec{}, err
+	}
+	r := sessionRec{cur: cur}
+	if cur != nil {
+		if r.roleCut, err = st.RoleRevokedAt(cur.RoleArn); err != nil {
+			return sessionRec{}, err
+		}
+	}
+	if cache != nil {
+		cache.Put(tx.Version(), accessKeyID, r)
+	}
+	return r, nil
 }
 
 // sameSession compares everything a decision reads from a session.

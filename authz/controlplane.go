@@ -87,6 +87,11 @@ type ControlPlane struct {
 	filters   *FilterCache
 	masks     *maskpolicy.CompileCache
 	audit     *audit.Log
+	// resolved caches decision inputs per catalog version (cache.go);
+	// nil with a substituted LakeFormation model.
+	resolved *resolveCache
+	// sessions caches stored STS sessions per catalog version (caller.go).
+	sessions *lf.VersionCache[string, sessionRec]
 }
 
 var (
@@ -124,6 +129,7 @@ func Open(home string, opts Options) (*ControlPlane, error) {
 	cp.lf = opts.LakeFormation
 	if cp.lf == nil {
 		cp.lf = lfModel{}
+		cp.resolved = &resolveCache{}
 	}
 	if !accountRE.MatchString(cp.account) {
 		return nil, lferr.New(lferr.InvalidInput, "Account id %q is not 12 digits.", cp.account)
@@ -187,6 +193,7 @@ func (cp *ControlPlane) openSecrets(noSync bool) error {
 		return err
 	}
 	cp.policies = iam.NewPolicyCache(4096)
+	cp.sessions = &lf.VersionCache[string, sessionRec]{}
 	cp.filters = &FilterCache{}
 	cp.masks = &maskpolicy.CompileCache{}
 	cp.audit, err = audit.Open(cp.home, noSync)

@@ -175,35 +175,8 @@ func (c *client) resolve(ctx context.Context, service, op, catalogID, db, table 
 		if err := c.cp.authorize(tx, c.caller, service, op, sts.Target{Account: catalogID, Database: db, Table: table}); err != nil {
 			return err
 		}
-		var err error
-		if r.tbl, err = c.cp.cat.In(tx, "").GetTable(catalogID, db, table); err != nil {
-			if !c.isAdmin() {
-				return notVisible(err, db, table)
-			}
+		if err := c.readResolved(tx, catalogID, db, table, r); err != nil {
 			return err
-		}
-		if r.tbl.StorageDescriptor != nil && r.tbl.StorageDescriptor.Location != "" {
-			if r.reg, err = c.cp.lf.RegistrationFor(tx, catalogID, r.tbl.StorageDescriptor.Location); err != nil {
-				return err
-			}
-		}
-		if c.isAdmin() {
-			r.acc = access.TableAccess{Permissions: []string{"ALL"},
-				Select:  []access.SelectGrant{{AllColumns: true, Source: "account administrator " + c.caller.Principal}},
-				Explain: []string{"the account administrator (" + c.caller.Principal + ") has every permission on " + db + "." + table}}
-		} else {
-			if r.settings, err = c.cp.lf.Settings(tx, catalogID); err != nil {
-				return err
-			}
-			if r.acc, err = c.cp.lf.TableAccess(tx, catalogID, c.principals(), r.tbl.DatabaseName, r.tbl.Name); err != nil {
-				return err
-			}
-			if err := ValidateCaller(r.settings, c.caller.Account, c.sessionTags(), fullAccess(&r.acc)); err != nil {
-				return err
-			}
-			if r.masks, err = c.cp.masksFor(tx, r.tbl); err != nil {
-				return err
-			}
 		}
 		if extra != nil {
 			return extra(tx, r)

@@ -25,6 +25,10 @@ func (lfModel) TableAccess(tx *store.Tx, catalogID string, principals []string, 
 	return lf.TableAccess(tx, catalogID, principals, db, table)
 }
 
+func (lfModel) TableAccessFor(tx *store.Tx, catalogID string, principals []string, tbl *api.Table) (access.TableAccess, error) {
+	return lf.TableAccessFor(tx, catalogID, principals, tbl)
+}
+
 func (lfModel) DatabasePermissions(tx *store.Tx, catalogID string, principals []string, db string) ([]string, error) {
 	a, err := lf.DatabaseAccessOf(tx, catalogID, principals, db)
 	if err != nil {

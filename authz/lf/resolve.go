@@ -89,6 +89,24 @@ func TableAccess(tx *store.Tx, catalogID string, principals []string, database, 
 	if err != nil {
 		return out, err
 	}
+	return tableAccess(tx, catalogID, principals, tbl)
+}
+
+// TableAccessFor is TableAccess for a table the caller has already read
+// (catalog GetTable) in the same transaction tx, so the record is not
+// decoded a second time. tbl is only read.
+func TableAccessFor(tx *store.Tx, catalogID string, principals []string, tbl *api.Table) (access.TableAccess, error) {
+	if err := checkCatalogID(catalogID); err != nil {
+		return access.TableAccess{}, err
+	}
+	if tbl == nil {
+		return access.TableAccess{}, lferr.AssertionFailedf("TableAccessFor without a table")
+	}
+	return tableAccess(tx, catalogID, principals, tbl)
+}
+
+func tableAccess(tx *store.Tx, catalogID string, principals []string, tbl *api.Table) (access.TableAccess, error) {
+	var out access.TableAccess
 	db, name := tbl.DatabaseName, tbl.Name
 	qname := db + "." + name
 	all := tablePermsNoAll
