@@ -21,49 +21,80 @@ var iamOps map[string]handlerFunc
 
 func init() {
 	iamOps = map[string]handlerFunc{
-		"CreateRole":             iamCreateRole,
-		"GetRole":                iamGetRole,
-		"DeleteRole":             iamDeleteRole,
-		"ListRoles":              iamListRoles,
-		"UpdateAssumeRolePolicy": iamUpdateAssumeRolePolicy,
-		"TagRole":                iamTagRole,
-		"PutRolePolicy":          iamPutRolePolicy,
-		"GetRolePolicy":          iamGetRolePolicy,
-		"DeleteRolePolicy":       iamDeleteRolePolicy,
-		"AttachRolePolicy":       iamAttachRolePolicy,
-		"DetachRolePolicy":       iamDetachRolePolicy,
-		"CreatePolicy":           iamCreatePolicy,
-		"GetPolicy":              iamGetPolicy,
-		"DeletePolicy":           iamDeletePolicy,
-		"CreateUser":             iamCreateUser,
-		"GetUser":                iamGetUser,
-		"CreateAccessKey":        iamCreateAccessKey,
+		"CreateRole":             queryOp(iamCreateRole, "RoleName", "AssumeRolePolicyDocument"),
+		"GetRole":                queryOp(iamGetRole, "RoleName"),
+		"DeleteRole":             queryOp(iamDeleteRole, "RoleName"),
+		"ListRoles":              queryOp(iamListRoles),
+		"UpdateAssumeRolePolicy": queryOp(iamUpdateAssumeRolePolicy, "RoleName", "PolicyDocument"),
+		"TagRole":                queryOp(iamTagRole, "RoleName"),
+		"PutRolePolicy":          queryOp(iamPutRolePolicy, "RoleName", "PolicyName", "PolicyDocument"),
+		"GetRolePolicy":          queryOp(iamGetRolePolicy, "RoleName", "PolicyName"),
+		"DeleteRolePolicy":       queryOp(iamDeleteRolePolicy, "RoleName", "PolicyName"),
+		"AttachRolePolicy":       queryOp(iamAttachRolePolicy, "RoleName", "PolicyArn"),
+		"DetachRolePolicy":       queryOp(iamDetachRolePolicy, "RoleName", "PolicyArn"),
+		"CreatePolicy":           queryOp(iamCreatePolicy, "PolicyName", "PolicyDocument"),
+		"GetPolicy":              queryOp(iamGetPolicy, "PolicyArn"),
+		"DeletePolicy":           queryOp(iamDeletePolicy, "PolicyArn"),
+		"CreateUser":             queryOp(iamCreateUser, "UserName"),
+		"GetUser":                queryOp(iamGetUser),
+		"CreateAccessKey":        queryOp(iamCreateAccessKey),
 	}
 }
 
 func (s *Server) iamAdmin() *iam.Admin { return &iam.Admin{Rand: rand.Reader, Sealer: s.sealer} }
 
-// iamDo authorizes the operation, then runs fn over the IAM records in a
-// write (or read) transaction.
-func (s *Server) iamDo(req *request, write bool, fn func(r iam.Records) error) error {
+// iamWrite authorizes the operation, then runs fn over the IAM records in
+// a write transaction.
+func (s *Server) iamWrite(req *request, fn func(a *iam.Admin, r iam.Records) error) error {
 	if err := s.authorizeIAM(req, sts.Target{}); err != nil {
 		return err
 	}
-	run := func(tx *store.Tx) error { return fn(iam.BoltRecords{Tx: tx}) }
-	if write {
-		return s.cp.Store().Update(run)
-	}
-	return s.cp.Store().View(run)
+	return s.cp.Store().Update(func(tx *store.Tx) error { return fn(s.iamAdmin(), iam.BoltRecords{Tx: tx}) })
 }
 
-// required reads required form parameters.
-func required(f url.Values, names ...string) error {
-	for _, n := range names {
-		if f.Get(n) == "" {
-			return lferr.New(lferr.ValidationError, "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", strings.ToLower(n[:1])+n[1:])
-		}
+// iamRead authorizes the operation, then returns what fn reads from the
+// IAM records in a read transaction.
+func iamRead[T any](s *Server, req *request, fn func(a *iam.Admin, r iam.Records) (T, error)) (T, error) {
+	if err := s.authorizeIAM(req, sts.Target{}); err != nil {
+		var zero T
+		return zero, err
 	}
-	return nil
+	return viewResult(s.cp.Store(), func(tx *store.Tx) (T, error) { return fn(s.iamAdmin(), iam.BoltRecords{Tx: tx}) })
+}
+
+// iamCreate is iamRead in a write transaction, for operations that
+// return what they made.
+func iamCreate[T any](s *Server, req *request, fn func(a *iam.Admin, r iam.Records) (T, error)) (T, error) {
+	if err := s.authorizeIAM(req, sts.Target{}); err != nil {
+		var zero T
+		return zero, err
+	}
+	return updateResult(s.cp.Store(), func(tx *store.Tx) (T, error) { return fn(s.iamAdmin(), iam.BoltRecords{Tx: tx}) })
+}
+
+// int32Param reads an optional integer parameter (0 when absent).
+func int32Param(f url.Values, name string) (int32, error) {
+	d := f.Get(name)
+	if d == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(d, 10, 32)
+	if err != nil {
+		return 0, lferr.New(lferr.ValidationError, "%s %q is not an integer.", name, d)
+	}
+	return int32(n), nil
+}
+
+// userNameOrCaller is the UserName parameter, or the calling user's name
+// when it is absent (as in IAM).
+func userNameOrCaller(req *request) (string, error) {
+	if name := req.form.Get("UserName"); name != "" {
+		return name, nil
+	}
+	if req.who.p.Kind != iam.KindUser {
+		return "", lferr.New(lferr.ValidationError, "Must specify userName when calling with non-User credentials")
+	}
+	return req.who.p.Name, nil
 }
 
 // policyEscape is how IAM returns policy documents: URL-encoded.
@@ -100,72 +131,45 @@ type roleResult struct {
 	Role    xmlRole `xml:"Role"`
 }
 
-func iamCreateRole(s *Server, req *request) (any, error) {
-	f := req.form
-	if err := required(f, "RoleName", "AssumeRolePolicyDocument"); err != nil {
-		return nil, err
-	}
+func iamCreateRole(s *Server, req *request, f url.Values) (any, error) {
 	in := iam.CreateRoleInput{Account: s.account, RoleName: f.Get("RoleName"), Path: f.Get("Path"),
 		AssumeRolePolicyDocument: f.Get("AssumeRolePolicyDocument"), Description: f.Get("Description")}
-	if d := f.Get("MaxSessionDuration"); d != "" {
-		n, err := strconv.ParseInt(d, 10, 32)
-		if err != nil {
-			return nil, lferr.New(lferr.ValidationError, "MaxSessionDuration %q is not an integer.", d)
-		}
-		in.MaxSessionDuration = int32(n)
-	}
 	var err error
+	if in.MaxSessionDuration, err = int32Param(f, "MaxSessionDuration"); err != nil {
+		return nil, err
+	}
 	if in.Tags, err = tagsOf(f, "Tags", iam.MaxTags); err != nil {
 		return nil, err
 	}
-	var role *iam.Role
-	err = s.iamDo(req, true, func(r iam.Records) error {
-		var err error
-		role, err = s.iamAdmin().CreateRole(r, s.now(), in)
-		return err
+	role, err := iamCreate(s, req, func(a *iam.Admin, r iam.Records) (*iam.Role, error) { return a.CreateRole(r, s.now(), in) })
+	if err != nil {
+		return nil, err
+	}
+	return roleResult{XMLName: xml.Name{Local: "CreateRoleResult"}, Role: roleXML(role)}, nil
+}
+
+func iamGetRole(s *Server, req *request, f url.Values) (any, error) {
+	role, err := iamRead(s, req, func(a *iam.Admin, r iam.Records) (*iam.Role, error) {
+		return a.GetRole(r, s.account, f.Get("RoleName"))
 	})
 	if err != nil {
 		return nil, err
 	}
-	return queryOK(req, roleResult{XMLName: xml.Name{Local: "CreateRoleResult"}, Role: roleXML(role)}), nil
+	return roleResult{XMLName: xml.Name{Local: "GetRoleResult"}, Role: roleXML(role)}, nil
 }
 
-func iamGetRole(s *Server, req *request) (any, error) {
-	if err := required(req.form, "RoleName"); err != nil {
-		return nil, err
-	}
-	var role *iam.Role
-	err := s.iamDo(req, false, func(r iam.Records) error {
-		var err error
-		role, err = s.iamAdmin().GetRole(r, s.account, req.form.Get("RoleName"))
-		return err
+func iamDeleteRole(s *Server, req *request, f url.Values) (any, error) {
+	return nil, s.iamWrite(req, func(a *iam.Admin, r iam.Records) error {
+		return a.DeleteRole(r, s.account, f.Get("RoleName"))
 	})
+}
+
+func iamListRoles(s *Server, req *request, f url.Values) (any, error) {
+	roles, err := iamRead(s, req, func(a *iam.Admin, r iam.Records) ([]*iam.Role, error) { return a.ListRoles(r, s.account) })
 	if err != nil {
 		return nil, err
 	}
-	return queryOK(req, roleResult{XMLName: xml.Name{Local: "GetRoleResult"}, Role: roleXML(role)}), nil
-}
-
-func iamDeleteRole(s *Server, req *request) (any, error) {
-	if err := required(req.form, "RoleName"); err != nil {
-		return nil, err
-	}
-	return queryOK(req, nil), s.iamDo(req, true, func(r iam.Records) error {
-		return s.iamAdmin().DeleteRole(r, s.account, req.form.Get("RoleName"))
-	})
-}
-
-func iamListRoles(s *Server, req *request) (any, error) {
-	var roles []*iam.Role
-	err := s.iamDo(req, false, func(r iam.Records) error {
-		var err error
-		roles, err = s.iamAdmin().ListRoles(r, s.account)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	prefix := req.form.Get("PathPrefix")
+	prefix := f.Get("PathPrefix")
 	res := struct {
 		XMLName     xml.Name  `xml:"ListRolesResult"`
 		Roles       []xmlRole `xml:"Roles>member"`
@@ -176,90 +180,61 @@ func iamListRoles(s *Server, req *request) (any, error) {
 			res.Roles = append(res.Roles, roleXML(r))
 		}
 	}
-	return queryOK(req, res), nil
+	return res, nil
 }
 
-func iamUpdateAssumeRolePolicy(s *Server, req *request) (any, error) {
-	if err := required(req.form, "RoleName", "PolicyDocument"); err != nil {
-		return nil, err
-	}
-	return queryOK(req, nil), s.iamDo(req, true, func(r iam.Records) error {
-		return s.iamAdmin().UpdateAssumeRolePolicy(r, s.account, req.form.Get("RoleName"), req.form.Get("PolicyDocument"))
+func iamUpdateAssumeRolePolicy(s *Server, req *request, f url.Values) (any, error) {
+	return nil, s.iamWrite(req, func(a *iam.Admin, r iam.Records) error {
+		return a.UpdateAssumeRolePolicy(r, s.account, f.Get("RoleName"), f.Get("PolicyDocument"))
 	})
 }
 
-func iamTagRole(s *Server, req *request) (any, error) {
-	if err := required(req.form, "RoleName"); err != nil {
-		return nil, err
-	}
-	tags, err := tagsOf(req.form, "Tags", iam.MaxTags)
+func iamTagRole(s *Server, req *request, f url.Values) (any, error) {
+	tags, err := tagsOf(f, "Tags", iam.MaxTags)
 	if err != nil {
 		return nil, err
 	}
-	return queryOK(req, nil), s.iamDo(req, true, func(r iam.Records) error {
-		return s.iamAdmin().TagRole(r, s.account, req.form.Get("RoleName"), tags)
+	return nil, s.iamWrite(req, func(a *iam.Admin, r iam.Records) error {
+		return a.TagRole(r, s.account, f.Get("RoleName"), tags)
 	})
 }
 
-func iamPutRolePolicy(s *Server, req *request) (any, error) {
-	f := req.form
-	if err := required(f, "RoleName", "PolicyName", "PolicyDocument"); err != nil {
-		return nil, err
-	}
-	return queryOK(req, nil), s.iamDo(req, true, func(r iam.Records) error {
-		return s.iamAdmin().PutRolePolicy(r, s.account, f.Get("RoleName"), f.Get("PolicyName"), f.Get("PolicyDocument"))
+func iamPutRolePolicy(s *Server, req *request, f url.Values) (any, error) {
+	return nil, s.iamWrite(req, func(a *iam.Admin, r iam.Records) error {
+		return a.PutRolePolicy(r, s.account, f.Get("RoleName"), f.Get("PolicyName"), f.Get("PolicyDocument"))
 	})
 }
 
-func iamGetRolePolicy(s *Server, req *request) (any, error) {
-	f := req.form
-	if err := required(f, "RoleName", "PolicyName"); err != nil {
-		return nil, err
-	}
-	var doc string
-	err := s.iamDo(req, false, func(r iam.Records) error {
-		var err error
-		doc, err = s.iamAdmin().GetRolePolicy(r, s.account, f.Get("RoleName"), f.Get("PolicyName"))
-		return err
+func iamGetRolePolicy(s *Server, req *request, f url.Values) (any, error) {
+	doc, err := iamRead(s, req, func(a *iam.Admin, r iam.Records) (string, error) {
+		return a.GetRolePolicy(r, s.account, f.Get("RoleName"), f.Get("PolicyName"))
 	})
 	if err != nil {
 		return nil, err
 	}
-	return queryOK(req, struct {
+	return struct {
 		XMLName        xml.Name `xml:"GetRolePolicyResult"`
 		RoleName       string   `xml:"RoleName"`
 		PolicyName     string   `xml:"PolicyName"`
 		PolicyDocument string   `xml:"PolicyDocument"`
-	}{RoleName: f.Get("RoleName"), PolicyName: f.Get("PolicyName"), PolicyDocument: policyEscape(doc)}), nil
+	}{RoleName: f.Get("RoleName"), PolicyName: f.Get("PolicyName"), PolicyDocument: policyEscape(doc)}, nil
 }
 
-func iamDeleteRolePolicy(s *Server, req *request) (any, error) {
-	f := req.form
-	if err := required(f, "RoleName", "PolicyName"); err != nil {
-		return nil, err
-	}
-	return queryOK(req, nil), s.iamDo(req, true, func(r iam.Records) error {
-		return s.iamAdmin().DeleteRolePolicy(r, s.account, f.Get("RoleName"), f.Get("PolicyName"))
+func iamDeleteRolePolicy(s *Server, req *request, f url.Values) (any, error) {
+	return nil, s.iamWrite(req, func(a *iam.Admin, r iam.Records) error {
+		return a.DeleteRolePolicy(r, s.account, f.Get("RoleName"), f.Get("PolicyName"))
 	})
 }
 
-func iamAttachRolePolicy(s *Server, req *request) (any, error) {
-	f := req.form
-	if err := required(f, "RoleName", "PolicyArn"); err != nil {
-		return nil, err
-	}
-	return queryOK(req, nil), s.iamDo(req, true, func(r iam.Records) error {
-		return s.iamAdmin().AttachRolePolicy(r, s.account, f.Get("RoleName"), f.Get("PolicyArn"))
+func iamAttachRolePolicy(s *Server, req *request, f url.Values) (any, error) {
+	return nil, s.iamWrite(req, func(a *iam.Admin, r iam.Records) error {
+		return a.AttachRolePolicy(r, s.account, f.Get("RoleName"), f.Get("PolicyArn"))
 	})
 }
 
-func iamDetachRolePolicy(s *Server, req *request) (any, error) {
-	f := req.form
-	if err := required(f, "RoleName", "PolicyArn"); err != nil {
-		return nil, err
-	}
-	return queryOK(req, nil), s.iamDo(req, true, func(r iam.Records) error {
-		return s.iamAdmin().DetachRolePolicy(r, s.account, f.Get("RoleName"), f.Get("PolicyArn"))
+func iamDetachRolePolicy(s *Server, req *request, f url.Values) (any, error) {
+	return nil, s.iamWrite(req, func(a *iam.Admin, r iam.Records) error {
+		return a.DetachRolePolicy(r, s.account, f.Get("RoleName"), f.Get("PolicyArn"))
 	})
 }
 
@@ -286,47 +261,29 @@ type policyResult struct {
 	Policy  xmlPolicy `xml:"Policy"`
 }
 
-func iamCreatePolicy(s *Server, req *request) (any, error) {
-	f := req.form
-	if err := required(f, "PolicyName", "PolicyDocument"); err != nil {
-		return nil, err
-	}
-	var p *iam.ManagedPolicy
-	err := s.iamDo(req, true, func(r iam.Records) error {
-		var err error
-		p, err = s.iamAdmin().CreatePolicy(r, s.now(), iam.CreatePolicyInput{Account: s.account, PolicyName: f.Get("PolicyName"),
+func iamCreatePolicy(s *Server, req *request, f url.Values) (any, error) {
+	p, err := iamCreate(s, req, func(a *iam.Admin, r iam.Records) (*iam.ManagedPolicy, error) {
+		return a.CreatePolicy(r, s.now(), iam.CreatePolicyInput{Account: s.account, PolicyName: f.Get("PolicyName"),
 			Path: f.Get("Path"), PolicyDocument: f.Get("PolicyDocument"), Description: f.Get("Description")})
-		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return queryOK(req, policyResult{XMLName: xml.Name{Local: "CreatePolicyResult"}, Policy: policyXML(p)}), nil
+	return policyResult{XMLName: xml.Name{Local: "CreatePolicyResult"}, Policy: policyXML(p)}, nil
 }
 
-func iamGetPolicy(s *Server, req *request) (any, error) {
-	if err := required(req.form, "PolicyArn"); err != nil {
-		return nil, err
-	}
-	var p *iam.ManagedPolicy
-	err := s.iamDo(req, false, func(r iam.Records) error {
-		var err error
-		p, err = s.iamAdmin().GetPolicy(r, req.form.Get("PolicyArn"))
-		return err
+func iamGetPolicy(s *Server, req *request, f url.Values) (any, error) {
+	p, err := iamRead(s, req, func(a *iam.Admin, r iam.Records) (*iam.ManagedPolicy, error) {
+		return a.GetPolicy(r, f.Get("PolicyArn"))
 	})
 	if err != nil {
 		return nil, err
 	}
-	return queryOK(req, policyResult{XMLName: xml.Name{Local: "GetPolicyResult"}, Policy: policyXML(p)}), nil
+	return policyResult{XMLName: xml.Name{Local: "GetPolicyResult"}, Policy: policyXML(p)}, nil
 }
 
-func iamDeletePolicy(s *Server, req *request) (any, error) {
-	if err := required(req.form, "PolicyArn"); err != nil {
-		return nil, err
-	}
-	return queryOK(req, nil), s.iamDo(req, true, func(r iam.Records) error {
-		return s.iamAdmin().DeletePolicy(r, req.form.Get("PolicyArn"))
-	})
+func iamDeletePolicy(s *Server, req *request, f url.Values) (any, error) {
+	return nil, s.iamWrite(req, func(a *iam.Admin, r iam.Records) error { return a.DeletePolicy(r, f.Get("PolicyArn")) })
 }
 
 type xmlUser struct {
@@ -346,63 +303,44 @@ type userResult struct {
 	User    xmlUser `xml:"User"`
 }
 
-func iamCreateUser(s *Server, req *request) (any, error) {
-	f := req.form
-	if err := required(f, "UserName"); err != nil {
-		return nil, err
-	}
+func iamCreateUser(s *Server, req *request, f url.Values) (any, error) {
 	tags, err := tagsOf(f, "Tags", iam.MaxTags)
 	if err != nil {
 		return nil, err
 	}
-	var u *iam.User
-	err = s.iamDo(req, true, func(r iam.Records) error {
-		var err error
-		u, err = s.iamAdmin().CreateUser(r, s.now(), iam.CreateUserInput{Account: s.account, UserName: f.Get("UserName"), Path: f.Get("Path"), Tags: tags})
-		return err
+	u, err := iamCreate(s, req, func(a *iam.Admin, r iam.Records) (*iam.User, error) {
+		return a.CreateUser(r, s.now(), iam.CreateUserInput{Account: s.account, UserName: f.Get("UserName"), Path: f.Get("Path"), Tags: tags})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return queryOK(req, userResult{XMLName: xml.Name{Local: "CreateUserResult"}, User: userXML(u)}), nil
+	return userResult{XMLName: xml.Name{Local: "CreateUserResult"}, User: userXML(u)}, nil
 }
 
-// iamGetUser without UserName is the caller itself (as in IAM).
-func iamGetUser(s *Server, req *request) (any, error) {
-	name := req.form.Get("UserName")
-	if name == "" {
-		if req.who.p.Kind != iam.KindUser {
-			return nil, lferr.New(lferr.ValidationError, "Must specify userName when calling with non-User credentials")
-		}
-		name = req.who.p.Name
-	}
-	var u *iam.User
-	err := s.iamDo(req, false, func(r iam.Records) error {
-		var err error
-		u, err = s.iamAdmin().GetUser(r, s.account, name)
-		return err
-	})
+func iamGetUser(s *Server, req *request, _ url.Values) (any, error) {
+	name, err := userNameOrCaller(req)
 	if err != nil {
 		return nil, err
 	}
-	return queryOK(req, userResult{XMLName: xml.Name{Local: "GetUserResult"}, User: userXML(u)}), nil
+	u, err := iamRead(s, req, func(a *iam.Admin, r iam.Records) (*iam.User, error) { return a.GetUser(r, s.account, name) })
+	if err != nil {
+		return nil, err
+	}
+	return userResult{XMLName: xml.Name{Local: "GetUserResult"}, User: userXML(u)}, nil
 }
 
-func iamCreateAccessKey(s *Server, req *request) (any, error) {
-	name := req.form.Get("UserName")
-	if name == "" {
-		if req.who.p.Kind != iam.KindUser {
-			return nil, lferr.New(lferr.ValidationError, "Must specify userName when calling with non-User credentials")
-		}
-		name = req.who.p.Name
+func iamCreateAccessKey(s *Server, req *request, _ url.Values) (any, error) {
+	name, err := userNameOrCaller(req)
+	if err != nil {
+		return nil, err
 	}
 	var (
 		key    iam.AccessKey
 		secret string
 	)
-	err := s.iamDo(req, true, func(r iam.Records) error {
+	err = s.iamWrite(req, func(a *iam.Admin, r iam.Records) error {
 		var err error
-		key, secret, err = s.iamAdmin().CreateAccessKey(r, s.now(), s.account, name)
+		key, secret, err = a.CreateAccessKey(r, s.now(), s.account, name)
 		return err
 	})
 	if err != nil {
@@ -420,5 +358,5 @@ func iamCreateAccessKey(s *Server, req *request) (any, error) {
 	}{}
 	res.AccessKey.UserName, res.AccessKey.AccessKeyId, res.AccessKey.Status = name, key.AccessKeyId, key.Status
 	res.AccessKey.SecretAccessKey, res.AccessKey.CreateDate = secret, isoTime(key.CreateDate)
-	return queryOK(req, res), nil
+	return res, nil
 }

@@ -2,7 +2,9 @@ package wire
 
 import (
 	"encoding/xml"
+	"net/url"
 	"sort"
+	"strings"
 
 	"github.com/sluicedb/sluice/authz/iam"
 	"github.com/sluicedb/sluice/authz/lferr"
@@ -11,73 +13,50 @@ import (
 // More of IAM for the AWS CLI: user policies, user and key removal, and
 // the listings an administrator checks a setup with.
 func init() {
-	iamOps["PutUserPolicy"] = iamPutUserPolicy
-	iamOps["AttachUserPolicy"] = iamAttachUserPolicy
-	iamOps["DeleteUser"] = iamDeleteUser
-	iamOps["DeleteAccessKey"] = iamDeleteAccessKey
-	iamOps["ListUsers"] = iamListUsers
-	iamOps["ListRolePolicies"] = iamListRolePolicies
-	iamOps["ListAttachedRolePolicies"] = iamListAttachedRolePolicies
+	iamOps["PutUserPolicy"] = queryOp(iamPutUserPolicy, "UserName", "PolicyName", "PolicyDocument")
+	iamOps["AttachUserPolicy"] = queryOp(iamAttachUserPolicy, "UserName", "PolicyArn")
+	iamOps["DeleteUser"] = queryOp(iamDeleteUser, "UserName")
+	iamOps["DeleteAccessKey"] = queryOp(iamDeleteAccessKey, "AccessKeyId")
+	iamOps["ListUsers"] = queryOp(iamListUsers)
+	iamOps["ListRolePolicies"] = queryOp(iamListRolePolicies, "RoleName")
+	iamOps["ListAttachedRolePolicies"] = queryOp(iamListAttachedRolePolicies, "RoleName")
 }
 
-func iamPutUserPolicy(s *Server, req *request) (any, error) {
-	f := req.form
-	if err := required(f, "UserName", "PolicyName", "PolicyDocument"); err != nil {
-		return nil, err
-	}
-	return queryOK(req, nil), s.iamDo(req, true, func(r iam.Records) error {
-		return s.iamAdmin().PutUserPolicy(r, s.account, f.Get("UserName"), f.Get("PolicyName"), f.Get("PolicyDocument"))
+func iamPutUserPolicy(s *Server, req *request, f url.Values) (any, error) {
+	return nil, s.iamWrite(req, func(a *iam.Admin, r iam.Records) error {
+		return a.PutUserPolicy(r, s.account, f.Get("UserName"), f.Get("PolicyName"), f.Get("PolicyDocument"))
 	})
 }
 
-func iamAttachUserPolicy(s *Server, req *request) (any, error) {
-	f := req.form
-	if err := required(f, "UserName", "PolicyArn"); err != nil {
-		return nil, err
-	}
-	return queryOK(req, nil), s.iamDo(req, true, func(r iam.Records) error {
-		return s.iamAdmin().AttachUserPolicy(r, s.account, f.Get("UserName"), f.Get("PolicyArn"))
+func iamAttachUserPolicy(s *Server, req *request, f url.Values) (any, error) {
+	return nil, s.iamWrite(req, func(a *iam.Admin, r iam.Records) error {
+		return a.AttachUserPolicy(r, s.account, f.Get("UserName"), f.Get("PolicyArn"))
 	})
 }
 
 // iamDeleteUser refuses to delete the administrator user: the server's
 // own credentials would vanish with it.
-func iamDeleteUser(s *Server, req *request) (any, error) {
-	if err := required(req.form, "UserName"); err != nil {
-		return nil, err
-	}
-	if req.form.Get("UserName") == AdminUserName {
+func iamDeleteUser(s *Server, req *request, f url.Values) (any, error) {
+	if f.Get("UserName") == AdminUserName {
 		return nil, lferr.New(lferr.DeleteConflict, "Cannot delete %s: it is the lake administrator sluice serve bootstraps.", AdminUserName)
 	}
-	return queryOK(req, nil), s.iamDo(req, true, func(r iam.Records) error {
-		return s.iamAdmin().DeleteUser(r, s.account, req.form.Get("UserName"))
+	return nil, s.iamWrite(req, func(a *iam.Admin, r iam.Records) error {
+		return a.DeleteUser(r, s.account, f.Get("UserName"))
 	})
 }
 
-func iamDeleteAccessKey(s *Server, req *request) (any, error) {
-	f := req.form
-	if err := required(f, "AccessKeyId"); err != nil {
+func iamDeleteAccessKey(s *Server, req *request, f url.Values) (any, error) {
+	name, err := userNameOrCaller(req)
+	if err != nil {
 		return nil, err
 	}
-	name := f.Get("UserName")
-	if name == "" {
-		if req.who.p.Kind != iam.KindUser {
-			return nil, lferr.New(lferr.ValidationError, "Must specify userName when calling with non-User credentials")
-		}
-		name = req.who.p.Name
-	}
-	return queryOK(req, nil), s.iamDo(req, true, func(r iam.Records) error {
-		return s.iamAdmin().DeleteAccessKey(r, s.account, name, f.Get("AccessKeyId"))
+	return nil, s.iamWrite(req, func(a *iam.Admin, r iam.Records) error {
+		return a.DeleteAccessKey(r, s.account, name, f.Get("AccessKeyId"))
 	})
 }
 
-func iamListUsers(s *Server, req *request) (any, error) {
-	var users []*iam.User
-	err := s.iamDo(req, false, func(r iam.Records) error {
-		var err error
-		users, err = s.iamAdmin().ListUsers(r, s.account)
-		return err
-	})
+func iamListUsers(s *Server, req *request, _ url.Values) (any, error) {
+	users, err := iamRead(s, req, func(a *iam.Admin, r iam.Records) ([]*iam.User, error) { return a.ListUsers(r, s.account) })
 	if err != nil {
 		return nil, err
 	}
@@ -89,24 +68,13 @@ func iamListUsers(s *Server, req *request) (any, error) {
 	for _, u := range users {
 		res.Users = append(res.Users, userXML(u))
 	}
-	return queryOK(req, res), nil
+	return res, nil
 }
 
-func (s *Server) role(req *request) (*iam.Role, error) {
-	if err := required(req.form, "RoleName"); err != nil {
-		return nil, err
-	}
-	var role *iam.Role
-	err := s.iamDo(req, false, func(r iam.Records) error {
-		var err error
-		role, err = s.iamAdmin().GetRole(r, s.account, req.form.Get("RoleName"))
-		return err
+func iamListRolePolicies(s *Server, req *request, f url.Values) (any, error) {
+	role, err := iamRead(s, req, func(a *iam.Admin, r iam.Records) (*iam.Role, error) {
+		return a.GetRole(r, s.account, f.Get("RoleName"))
 	})
-	return role, err
-}
-
-func iamListRolePolicies(s *Server, req *request) (any, error) {
-	role, err := s.role(req)
 	if err != nil {
 		return nil, err
 	}
@@ -119,11 +87,13 @@ func iamListRolePolicies(s *Server, req *request) (any, error) {
 		res.PolicyNames = append(res.PolicyNames, name)
 	}
 	sort.Strings(res.PolicyNames)
-	return queryOK(req, res), nil
+	return res, nil
 }
 
-func iamListAttachedRolePolicies(s *Server, req *request) (any, error) {
-	role, err := s.role(req)
+func iamListAttachedRolePolicies(s *Server, req *request, f url.Values) (any, error) {
+	role, err := iamRead(s, req, func(a *iam.Admin, r iam.Records) (*iam.Role, error) {
+		return a.GetRole(r, s.account, f.Get("RoleName"))
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -138,19 +108,10 @@ func iamListAttachedRolePolicies(s *Server, req *request) (any, error) {
 	}{}
 	for _, arn := range role.AttachedPolicies {
 		name := arn
-		if i := lastSlash(arn); i >= 0 {
+		if i := strings.LastIndexByte(arn, '/'); i >= 0 {
 			name = arn[i+1:]
 		}
 		res.AttachedPolicies = append(res.AttachedPolicies, attached{PolicyName: name, PolicyArn: arn})
 	}
-	return queryOK(req, res), nil
-}
-
-func lastSlash(s string) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == '/' {
-			return i
-		}
-	}
-	return -1
+	return res, nil
 }

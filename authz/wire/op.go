@@ -1,6 +1,10 @@
 package wire
 
 import (
+	"net/url"
+	"strings"
+
+	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/authz/store"
 )
 
@@ -69,4 +73,24 @@ func orEmpty[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// queryOp is an operation of the awsQuery protocols (STS, IAM): the
+// parameters named in required must be present before fn runs (IAM's
+// "Value null" validation error otherwise), and the OpResult element fn
+// returns (nil for operations with no output) is wrapped in the
+// OpResponse with the request id.
+func queryOp(fn func(s *Server, req *request, f url.Values) (any, error), required ...string) handlerFunc {
+	return func(s *Server, req *request) (any, error) {
+		for _, n := range required {
+			if req.form.Get(n) == "" {
+				return nil, lferr.New(lferr.ValidationError, "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", strings.ToLower(n[:1])+n[1:])
+			}
+		}
+		out, err := fn(s, req, req.form)
+		if err != nil {
+			return nil, err
+		}
+		return queryOK(req, out), nil
+	}
 }

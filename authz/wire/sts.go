@@ -23,7 +23,8 @@ type queryResponse struct {
 }
 
 // queryOK wraps result (a struct whose XMLName is OpResult, or nil for
-// operations without output).
+// operations without output); queryOp calls it for every awsQuery
+// operation.
 func queryOK(req *request, result any) any {
 	ns := stsNS
 	if req.service == "iam" {
@@ -36,8 +37,8 @@ func queryOK(req *request, result any) any {
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
 var stsOps = map[string]handlerFunc{
-	"AssumeRole":        stsAssumeRole,
-	"GetCallerIdentity": stsGetCallerIdentity,
+	"AssumeRole":        queryOp(stsAssumeRole),
+	"GetCallerIdentity": queryOp(stsGetCallerIdentity),
 }
 
 // members reads an awsQuery list: Name.member.1, Name.member.2, … (field
@@ -92,18 +93,13 @@ type assumeRoleResult struct {
 	SourceIdentity   string `xml:"SourceIdentity,omitempty"`
 }
 
-func stsAssumeRole(s *Server, req *request) (any, error) {
-	f := req.form
+func stsAssumeRole(s *Server, req *request, f url.Values) (any, error) {
 	in := sts.AssumeRoleInput{RoleArn: f.Get("RoleArn"), RoleSessionName: f.Get("RoleSessionName"), Policy: f.Get("Policy"),
 		SourceIdentity: f.Get("SourceIdentity"), ExternalId: f.Get("ExternalId")}
-	if d := f.Get("DurationSeconds"); d != "" {
-		n, err := strconv.ParseInt(d, 10, 32)
-		if err != nil {
-			return nil, lferr.New(lferr.ValidationError, "DurationSeconds %q is not an integer.", d)
-		}
-		in.DurationSeconds = int32(n)
-	}
 	var err error
+	if in.DurationSeconds, err = int32Param(f, "DurationSeconds"); err != nil {
+		return nil, err
+	}
 	if in.Tags, err = tagsOf(f, "Tags", sts.MaxSessionTags); err != nil {
 		return nil, err
 	}
@@ -117,11 +113,8 @@ func stsAssumeRole(s *Server, req *request) (any, error) {
 		return nil, lferr.New(lferr.ValidationError, "PolicyArns holds more than %d ARNs.", sts.MaxPolicyArns)
 	}
 	in.PolicyArns = arns
-	var out *sts.AssumeRoleOutput
-	err = s.cp.Store().Update(func(tx *store.Tx) error {
-		var err error
-		out, err = s.stsIn(tx).AssumeRole(s.now(), req.who.p, in)
-		return err
+	out, err := updateResult(s.cp.Store(), func(tx *store.Tx) (*sts.AssumeRoleOutput, error) {
+		return s.stsIn(tx).AssumeRole(s.now(), req.who.p, in)
 	})
 	if err != nil {
 		return nil, err
@@ -130,7 +123,7 @@ func stsAssumeRole(s *Server, req *request) (any, error) {
 		SessionToken: out.Credentials.SessionToken, Expiration: isoTime(out.Credentials.Expiration)},
 		PackedPolicySize: out.PackedPolicySize, SourceIdentity: out.SourceIdentity}
 	r.AssumedRoleUser.AssumedRoleId, r.AssumedRoleUser.Arn = out.AssumedRoleId, out.Arn
-	return queryOK(req, r), nil
+	return r, nil
 }
 
 type callerIdentityResult struct {
@@ -140,7 +133,7 @@ type callerIdentityResult struct {
 	Account string   `xml:"Account"`
 }
 
-func stsGetCallerIdentity(s *Server, req *request) (any, error) {
+func stsGetCallerIdentity(s *Server, req *request, _ url.Values) (any, error) {
 	id := sts.GetCallerIdentity(req.who.p)
-	return queryOK(req, callerIdentityResult{Arn: id.Arn, UserId: id.UserId, Account: id.Account}), nil
+	return callerIdentityResult{Arn: id.Arn, UserId: id.UserId, Account: id.Account}, nil
 }
