@@ -23,7 +23,6 @@ import (
 	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/authz/wire"
 	"github.com/sluicedb/sluice/engine"
-	"github.com/sluicedb/sluice/planner/types"
 )
 
 // The remote engine (OpenRemote) against `sluice serve` on loopback: the
@@ -68,7 +67,7 @@ func (h *servedHome) close() {
 // remoteLake writes hr.staff in process (with a mask, which the wire API
 // has no operation for), then serves the home and sets up the rest over
 // the wire as the bootstrap administrator.
-func remoteLake(t *testing.T) *servedHome {
+func remoteLake(t testing.TB) *servedHome {
 	t.Helper()
 	ctx := context.Background()
 	home := t.TempDir()
@@ -131,40 +130,40 @@ func remoteLake(t *testing.T) *servedHome {
 		ExternalDataFilteringAllowList: []lftypes.DataLakePrincipal{{DataLakePrincipalIdentifier: s(authz.DefaultAccountID)}},
 		AuthorizedSessionTagValueList:  []string{engine.DefaultAuthorizedCallerTag},
 	}})
-	must(t, err)
+	remoteMust(t, err)
 	// Tables created under the default settings are governed by IAM alone
 	// (IAM_ALLOWED_PRINCIPALS); Lake Formation takes over once revoked.
 	_, err = lfc.RevokePermissions(ctx, &lakeformation.RevokePermissionsInput{
 		Principal:   &lftypes.DataLakePrincipal{DataLakePrincipalIdentifier: s("IAM_ALLOWED_PRINCIPALS")},
 		Resource:    &lftypes.Resource{Table: &lftypes.TableResource{DatabaseName: s("hr"), Name: s("staff")}},
 		Permissions: []lftypes.Permission{lftypes.PermissionAll}})
-	must(t, err)
+	remoteMust(t, err)
 	_, err = lfc.CreateDataCellsFilter(ctx, &lakeformation.CreateDataCellsFilterInput{TableData: &lftypes.DataCellsFilter{
 		TableCatalogId: s(authz.DefaultAccountID), DatabaseName: s("hr"), TableName: s("staff"), Name: s("hr_only"),
 		RowFilter: &lftypes.RowFilter{FilterExpression: s("dept = 'hr'")}, ColumnNames: []string{"id", "name", "dept", "email"}}})
-	must(t, err)
+	remoteMust(t, err)
 	_, err = lfc.GrantPermissions(ctx, &lakeformation.GrantPermissionsInput{
 		Principal: &lftypes.DataLakePrincipal{DataLakePrincipalIdentifier: s("arn:aws:iam::" + authz.DefaultAccountID + ":role/analyst")},
 		Resource: &lftypes.Resource{DataCellsFilter: &lftypes.DataCellsFilterResource{TableCatalogId: s(authz.DefaultAccountID),
 			DatabaseName: s("hr"), TableName: s("staff"), Name: s("hr_only")}},
 		Permissions: []lftypes.Permission{lftypes.PermissionSelect}})
-	must(t, err)
+	remoteMust(t, err)
 	_, err = lfc.GrantPermissions(ctx, &lakeformation.GrantPermissionsInput{
 		Principal:   &lftypes.DataLakePrincipal{DataLakePrincipalIdentifier: s("arn:aws:iam::" + authz.DefaultAccountID + ":role/describer")},
 		Resource:    &lftypes.Resource{Table: &lftypes.TableResource{DatabaseName: s("hr"), Name: s("staff")}},
 		Permissions: []lftypes.Permission{lftypes.PermissionDescribe}})
-	must(t, err)
+	remoteMust(t, err)
 	_, err = lfc.GrantPermissions(ctx, &lakeformation.GrantPermissionsInput{
 		Principal:   &lftypes.DataLakePrincipal{DataLakePrincipalIdentifier: s("arn:aws:iam::" + authz.DefaultAccountID + ":role/writer")},
 		Resource:    &lftypes.Resource{Database: &lftypes.DatabaseResource{Name: s("hr")}},
 		Permissions: []lftypes.Permission{lftypes.PermissionCreateTable}})
-	must(t, err)
+	remoteMust(t, err)
 	return h
 }
 
 // iam sends one IAM awsQuery action as the administrator (there is no IAM
 // SDK client in go.mod).
-func (h *servedHome) iam(t *testing.T, action string, kv ...string) {
+func (h *servedHome) iam(t testing.TB, action string, kv ...string) {
 	t.Helper()
 	p := url.Values{"Action": {action}, "Version": {"2010-05-08"}}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -172,12 +171,12 @@ func (h *servedHome) iam(t *testing.T, action string, kv ...string) {
 	}
 	body := p.Encode()
 	req, err := http.NewRequest(http.MethodPost, h.ts.URL+"/", strings.NewReader(body))
-	must(t, err)
+	remoteMust(t, err)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
 	sum := sha256.Sum256([]byte(body))
-	must(t, v4.NewSigner().SignHTTP(context.Background(), h.admin, req, hex.EncodeToString(sum[:]), "iam", "us-east-1", time.Now()))
+	remoteMust(t, v4.NewSigner().SignHTTP(context.Background(), h.admin, req, hex.EncodeToString(sum[:]), "iam", "us-east-1", time.Now()))
 	resp, err := h.ts.Client().Do(req)
-	must(t, err)
+	remoteMust(t, err)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 {
@@ -185,14 +184,14 @@ func (h *servedHome) iam(t *testing.T, action string, kv ...string) {
 	}
 }
 
-func must(t *testing.T, err error) {
+func remoteMust(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
 }
 
-func (h *servedHome) openRemote(t *testing.T, keyHome string) *engine.Engine {
+func (h *servedHome) openRemote(t testing.TB, keyHome string) *engine.Engine {
 	t.Helper()
 	eng, err := engine.OpenRemote(context.Background(), engine.RemoteOptions{Endpoint: h.ts.URL,
 		Credentials: credentials.StaticCredentialsProvider{Value: h.admin}, VendingKeyHome: keyHome})
@@ -204,7 +203,7 @@ func (h *servedHome) openRemote(t *testing.T, keyHome string) *engine.Engine {
 }
 
 // resultText renders columns and rows, so that a missing column differs.
-func resultText(res *engine.Result) string {
+func remoteResultText(res *engine.Result) string {
 	var b strings.Builder
 	for _, c := range res.Columns {
 		b.WriteString(c.Name + "|")
@@ -212,13 +211,11 @@ func resultText(res *engine.Result) string {
 	for _, r := range res.Rows {
 		b.WriteString("\n")
 		for _, v := range r {
-			b.WriteString(valueText(v) + ",")
+			b.WriteString(v.String() + ",")
 		}
 	}
 	return b.String()
 }
-
-func valueText(v types.Value) string { return v.String() }
 
 func TestRemoteEngineMatchesInProcess(t *testing.T) {
 	ctx := context.Background()
@@ -237,7 +234,7 @@ func TestRemoteEngineMatchesInProcess(t *testing.T) {
 		if err != nil {
 			t.Fatalf("remote %s: %v", q, err)
 		}
-		remoteAnswers[i] = resultText(res)
+		remoteAnswers[i] = remoteResultText(res)
 	}
 	// What the policy says, independently of the in-process engine: only
 	// dept 'hr' rows, no salary column, emails masked to their last five
@@ -257,7 +254,7 @@ func TestRemoteEngineMatchesInProcess(t *testing.T) {
 		t.Errorf("administrator session on a remote engine: %v, want InvalidInputException", err)
 	}
 	desc, err := eng.NewSession(ctx, "describer")
-	must(t, err)
+	remoteMust(t, err)
 	if _, err := desc.Exec(ctx, "SELECT id FROM hr.staff"); lferr.CodeOf(err) != lferr.AccessDenied {
 		t.Errorf("DESCRIBE-only SELECT: %v, want AccessDeniedException", err)
 	}
@@ -271,7 +268,7 @@ func TestRemoteEngineMatchesInProcess(t *testing.T) {
 	// credentials and must not read.
 	blind := h.openRemote(t, "")
 	bs, err := blind.NewSession(ctx, "analyst")
-	must(t, err)
+	remoteMust(t, err)
 	if _, err := bs.Exec(ctx, "SELECT id FROM hr.staff"); lferr.CodeOf(err) != lferr.AccessDenied || !strings.Contains(err.Error(), "vending key") {
 		t.Errorf("remote engine without a vending key read local data: %v", err)
 	}
@@ -279,16 +276,16 @@ func TestRemoteEngineMatchesInProcess(t *testing.T) {
 	// The same role in process on the same home.
 	h.close()
 	local, err := engine.Open(ctx, engine.Options{Home: h.home, NoSync: true})
-	must(t, err)
+	remoteMust(t, err)
 	defer local.Close()
 	ls, err := local.NewSession(ctx, "analyst")
-	must(t, err)
+	remoteMust(t, err)
 	for i, q := range remoteQueries {
 		res, err := ls.Exec(ctx, q)
 		if err != nil {
 			t.Fatalf("in process %s: %v", q, err)
 		}
-		if got := resultText(res); got != remoteAnswers[i] {
+		if got := remoteResultText(res); got != remoteAnswers[i] {
 			t.Errorf("%s:\nremote:\n%s\nin process:\n%s", q, remoteAnswers[i], got)
 		}
 	}
@@ -303,7 +300,7 @@ func TestRemoteEngineWrites(t *testing.T) {
 	h := remoteLake(t)
 	eng := h.openRemote(t, h.home)
 	w, err := eng.NewSession(ctx, "writer")
-	must(t, err)
+	remoteMust(t, err)
 	for _, sql := range []string{
 		"CREATE TABLE hr.notes (id BIGINT, body VARCHAR(20))",
 		"INSERT INTO hr.notes VALUES (1, 'a'), (2, 'b')",
@@ -314,13 +311,46 @@ func TestRemoteEngineWrites(t *testing.T) {
 		}
 	}
 	res, err := w.Exec(ctx, "SELECT id, body FROM hr.notes ORDER BY id")
-	must(t, err)
-	if got := resultText(res); got != "id|body|\n1,a,\n2,b,\n3,c," {
+	remoteMust(t, err)
+	if got := remoteResultText(res); got != "id|body|\n1,a,\n2,b,\n3,c," {
 		t.Errorf("writer reads back:\n%s", got)
 	}
 	a, err := eng.NewSession(ctx, "analyst")
-	must(t, err)
+	remoteMust(t, err)
 	if _, err := a.Exec(ctx, "INSERT INTO hr.staff VALUES (9, 'zed', 'hr', 1, 'z@x.com')"); lferr.CodeOf(err) != lferr.AccessDenied {
 		t.Errorf("analyst (filtered) INSERT: %v, want AccessDeniedException (rule 12)", err)
 	}
+}
+
+// BenchmarkRemoteQuery is the per-query cost of a remote principal
+// session (metadata and vending over HTTP with SigV4 on loopback) against
+// the same query in process, on the analyst's filtered, masked table.
+func BenchmarkRemoteQuery(b *testing.B) {
+	ctx := context.Background()
+	h := remoteLake(b)
+	const q = "SELECT dept, count(*) AS n FROM hr.staff GROUP BY dept"
+	b.Run("remote", func(b *testing.B) {
+		s, err := h.openRemote(b, h.home).NewSession(ctx, "analyst")
+		remoteMust(b, err)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := s.Exec(ctx, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	h.close()
+	b.Run("in-process", func(b *testing.B) {
+		eng, err := engine.Open(ctx, engine.Options{Home: h.home, NoSync: true})
+		remoteMust(b, err)
+		defer eng.Close()
+		s, err := eng.NewSession(ctx, "analyst")
+		remoteMust(b, err)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := s.Exec(ctx, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
