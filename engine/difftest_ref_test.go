@@ -176,8 +176,9 @@ func dtCompare(a, b types.Value) int {
 	return 0
 }
 
-// canon is a cell's comparison key: numbers by value (15 significant
-// digits, the tolerance), other kinds by their text.
+// canon is a cell's comparison key: numbers (and booleans, as MySQL)
+// by value to 15 significant digits (the float tolerance), other kinds by
+// their text.
 func canon(v types.Value) string {
 	if v.Null {
 		return "NULL"
@@ -190,7 +191,8 @@ func canon(v types.Value) string {
 		}
 		return "n" + strconv.FormatFloat(f, 'g', 15, 64)
 	case types.Bool:
-		return "b" + v.String()
+		// MySQL's BOOLEAN is TINYINT(1): COALESCE(b, FALSE) is 0 or 1.
+		return "n" + strconv.FormatInt(v.I, 10)
 	case types.Date:
 		return "d" + v.String()
 	}
@@ -214,6 +216,46 @@ type dtRef struct {
 	col  int
 	name string
 	t    types.T
+	// fn wraps the column in a scalar function (select lists only):
+	// "" none, plus1, upper, length, abs, coalesce (with arg).
+	fn  string
+	arg types.Value
+}
+
+// apply is fn on one cell.
+func (r dtRef) apply(v types.Value) types.Value {
+	switch r.fn {
+	case "coalesce":
+		if v.Null {
+			return r.arg
+		}
+		return v
+	case "":
+		return v
+	}
+	if v.Null {
+		return v
+	}
+	switch r.fn {
+	case "plus1":
+		if v.Kind == types.Float64 {
+			return types.NewFloat(v.F + 1)
+		}
+		return types.NewInt(v.I + 1)
+	case "abs":
+		if v.Kind == types.Float64 {
+			return types.NewFloat(math.Abs(v.F))
+		}
+		if v.I < 0 {
+			return types.NewInt(-v.I)
+		}
+		return v
+	case "upper":
+		return types.NewString(strings.ToUpper(v.S))
+	case "length":
+		return types.NewInt(int64(len(v.S)))
+	}
+	return v
 }
 
 // dtPred is a WHERE predicate of the generated shapes.
@@ -409,10 +451,19 @@ func (q *dtQuery) two() bool {
 }
 
 func (q *dtQuery) refSQL(r dtRef) string {
+	c := r.name
 	if q.two() {
-		return []string{"a.", "b."}[r.side] + r.name
+		c = []string{"a.", "b."}[r.side] + r.name
 	}
-	return r.name
+	switch r.fn {
+	case "plus1":
+		return c + " + 1"
+	case "coalesce":
+		return "coalesce(" + c + ", " + sqlLiteral(r.arg) + ")"
+	case "":
+		return c
+	}
+	return r.fn + "(" + c + ")"
 }
 
 func (q *dtQuery) SQL() string {
@@ -572,6 +623,22 @@ func (g *dtGen) pred(q *dtQuery, sides []int, depth int) *dtPred {
 	return p
 }
 
+// wrap puts a scalar function around a selected column, so that the
+// functions run over masked, NULLed and dictionary-encoded cells.
+func (g *dtGen) wrap(ref *dtRef, t *dtTable) {
+	switch ref.t.Kind {
+	case types.Int64, types.Float64:
+		ref.fn = []string{"plus1", "abs", "coalesce"}[g.r.Intn(3)]
+	case types.String:
+		ref.fn = []string{"upper", "length", "coalesce"}[g.r.Intn(3)]
+	default:
+		ref.fn = "coalesce"
+	}
+	if ref.fn == "coalesce" {
+		ref.arg = dtLiteral(g.r, t, ref.col)
+	}
+}
+
 func (g *dtGen) query() *dtQuery {
 	r := g.r
 	perm := r.Perm(len(g.w.tables))
@@ -608,6 +675,9 @@ func (g *dtGen) query() *dtQuery {
 		for i := 0; i < nsel; i++ {
 			side := sides[r.Intn(len(sides))]
 			ref, _ := g.pickRef(q.tables[side], side, nil)
+			if r.Intn(4) == 0 {
+				g.wrap(&ref, q.tables[side])
+			}
 			q.sel = append(q.sel, ref)
 		}
 	}
@@ -814,7 +884,7 @@ func (g *dtGen) expect(q *dtQuery) (*dtExpect, error) {
 		for _, row := range kept {
 			out := make([]types.Value, len(q.sel))
 			for i, r := range q.sel {
-				out[i] = row[r.side][r.col]
+				out[i] = r.apply(row[r.side][r.col])
 			}
 			if q.kind == "distinct" {
 				k := rowKey(out)
