@@ -29,6 +29,9 @@
 //	ddl.go        CREATE/DROP DATABASE, TABLE, VIEW
 //	dml.go        INSERT, DELETE, UPDATE (copy-on-write), compaction
 //	infer.go      schema and partition inference for external tables
+//	remote.go     OpenRemote: the same engine with the contract served over
+//	              the wire by authz/remote (no control plane in process;
+//	              file:// credentials verified with the served home's key)
 //
 // The administrator's in-process session (NewSession with "") opens stores
 // with the engine's own access; a principal's session never does.
