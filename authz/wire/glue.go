@@ -390,6 +390,15 @@ func glueGetPartitions(s *Server, req *request, in *getPartitionsReq) (any, erro
 	}{orEmpty(ps)}, nil
 }
 
+// partitionCount refuses a batch of partitions outside Glue's limits
+// (1 to max in field).
+func partitionCount(field string, n, max int) error {
+	if n == 0 || n > max {
+		return lferr.New(lferr.InvalidInput, "%s must hold 1 to %d partitions.", field, max)
+	}
+	return nil
+}
+
 type partitionError struct {
 	PartitionValues []string    `json:"PartitionValues"`
 	ErrorDetail     errorDetail `json:"ErrorDetail"`
@@ -404,8 +413,8 @@ func glueBatchCreatePartition(s *Server, req *request, in *batchCreatePartitionR
 	if err := s.checkCatalog(in.CatalogId); err != nil {
 		return nil, err
 	}
-	if len(in.PartitionInputList) == 0 || len(in.PartitionInputList) > 100 {
-		return nil, lferr.New(lferr.InvalidInput, "PartitionInputList must hold 1 to 100 partitions.")
+	if err := partitionCount("PartitionInputList", len(in.PartitionInputList), 100); err != nil {
+		return nil, err
 	}
 	c, err := s.client(req, in.target())
 	if err != nil {
@@ -448,8 +457,8 @@ func glueBatchDeletePartition(s *Server, req *request, in *batchDeletePartitionR
 	if err := s.checkCatalog(in.CatalogId); err != nil {
 		return nil, err
 	}
-	if len(in.PartitionsToDelete) == 0 || len(in.PartitionsToDelete) > 25 {
-		return nil, lferr.New(lferr.InvalidInput, "PartitionsToDelete must hold 1 to 25 partitions.")
+	if err := partitionCount("PartitionsToDelete", len(in.PartitionsToDelete), 25); err != nil {
+		return nil, err
 	}
 	if err := s.gate(req, in.target(), s.needTable(in.DatabaseName, in.TableName, partitionDeleters...)); err != nil {
 		return nil, err
@@ -530,8 +539,8 @@ func glueBatchGetPartition(s *Server, req *request, in *batchGetPartitionReq) (a
 	if err := s.checkCatalog(in.CatalogId); err != nil {
 		return nil, err
 	}
-	if len(in.PartitionsToGet) == 0 || len(in.PartitionsToGet) > 1000 {
-		return nil, lferr.New(lferr.InvalidInput, "PartitionsToGet must hold 1 to 1000 partitions.")
+	if err := partitionCount("PartitionsToGet", len(in.PartitionsToGet), 1000); err != nil {
+		return nil, err
 	}
 	if err := s.gate(req, in.target(), s.needTable(in.DatabaseName, in.TableName, partitionReaders...)); err != nil {
 		return nil, err

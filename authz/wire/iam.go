@@ -43,33 +43,32 @@ func init() {
 
 func (s *Server) iamAdmin() *iam.Admin { return &iam.Admin{Rand: rand.Reader, Sealer: s.sealer} }
 
-// iamWrite authorizes the operation, then runs fn over the IAM records in
-// a write transaction.
-func (s *Server) iamWrite(req *request, fn func(a *iam.Admin, r iam.Records) error) error {
+// iamTx authorizes the operation, then returns what fn does over the IAM
+// records in the transaction txn opens.
+func iamTx[T any](s *Server, req *request, txn func(func(*store.Tx) error) error, fn func(a *iam.Admin, r iam.Records) (T, error)) (T, error) {
 	if err := s.authorizeIAM(req, sts.Target{}); err != nil {
-		return err
+		var zero T
+		return zero, err
 	}
-	return s.cp.Store().Update(func(tx *store.Tx) error { return fn(s.iamAdmin(), iam.BoltRecords{Tx: tx}) })
+	return inTx(txn, func(tx *store.Tx) (T, error) { return fn(s.iamAdmin(), iam.BoltRecords{Tx: tx}) })
 }
 
-// iamRead authorizes the operation, then returns what fn reads from the
-// IAM records in a read transaction.
+// iamRead is iamTx in a read transaction.
 func iamRead[T any](s *Server, req *request, fn func(a *iam.Admin, r iam.Records) (T, error)) (T, error) {
-	if err := s.authorizeIAM(req, sts.Target{}); err != nil {
-		var zero T
-		return zero, err
-	}
-	return viewResult(s.cp.Store(), func(tx *store.Tx) (T, error) { return fn(s.iamAdmin(), iam.BoltRecords{Tx: tx}) })
+	return iamTx(s, req, s.cp.Store().View, fn)
 }
 
-// iamCreate is iamRead in a write transaction, for operations that
-// return what they made.
+// iamCreate is iamTx in a write transaction, for operations that return
+// what they made.
 func iamCreate[T any](s *Server, req *request, fn func(a *iam.Admin, r iam.Records) (T, error)) (T, error) {
-	if err := s.authorizeIAM(req, sts.Target{}); err != nil {
-		var zero T
-		return zero, err
-	}
-	return updateResult(s.cp.Store(), func(tx *store.Tx) (T, error) { return fn(s.iamAdmin(), iam.BoltRecords{Tx: tx}) })
+	return iamTx(s, req, s.cp.Store().Update, fn)
+}
+
+// iamWrite is iamTx in a write transaction, for operations with no
+// output.
+func (s *Server) iamWrite(req *request, fn func(a *iam.Admin, r iam.Records) error) error {
+	_, err := iamCreate(s, req, func(a *iam.Admin, r iam.Records) (struct{}, error) { return struct{}{}, fn(a, r) })
+	return err
 }
 
 // int32Param reads an optional integer parameter (0 when absent).

@@ -109,23 +109,24 @@ func (s *Server) catalogCaller(req *request, catalogID string) (lf.Caller, error
 	return s.lfCaller(req)
 }
 
-// lfView runs fn for the caller of an operation on catalogID in a read
-// transaction; authz/lf applies LF's rules to the caller.
-func (s *Server) lfView(req *request, catalogID string, fn func(tx *store.Tx, c lf.Caller) error) error {
+// asCaller checks catalogID, then runs fn for the caller (lfCaller) in
+// the transaction txn opens; authz/lf applies LF's rules to the caller.
+func (s *Server) asCaller(req *request, catalogID string, txn func(func(*store.Tx) error) error, fn func(tx *store.Tx, c lf.Caller) error) error {
 	c, err := s.catalogCaller(req, catalogID)
 	if err != nil {
 		return err
 	}
-	return s.cp.Store().View(func(tx *store.Tx) error { return fn(tx, c) })
+	return txn(func(tx *store.Tx) error { return fn(tx, c) })
 }
 
-// lfUpdate is lfView in a write transaction.
+// lfView is asCaller in a read transaction.
+func (s *Server) lfView(req *request, catalogID string, fn func(tx *store.Tx, c lf.Caller) error) error {
+	return s.asCaller(req, catalogID, s.cp.Store().View, fn)
+}
+
+// lfUpdate is asCaller in a write transaction.
 func (s *Server) lfUpdate(req *request, catalogID string, fn func(tx *store.Tx, c lf.Caller) error) error {
-	c, err := s.catalogCaller(req, catalogID)
-	if err != nil {
-		return err
-	}
-	return s.cp.Store().Update(func(tx *store.Tx) error { return fn(tx, c) })
+	return s.asCaller(req, catalogID, s.cp.Store().Update, fn)
 }
 
 // requireLakeAdmin passes data lake administrators only: the operations
@@ -142,25 +143,25 @@ func (s *Server) requireLakeAdmin(tx *store.Tx, req *request, c lf.Caller) error
 	return lferr.New(lferr.AccessDenied, "Insufficient Lake Formation permission(s): %s is not a data lake administrator, which %s requires on sluice", req.who.arn(), req.op)
 }
 
-// adminView runs fn for a data lake administrator in a read transaction.
-func (s *Server) adminView(req *request, fn func(tx *store.Tx) error) error {
-	return s.lfView(req, "", func(tx *store.Tx, c lf.Caller) error {
+// asAdmin runs fn for data lake administrators only.
+func (s *Server) asAdmin(req *request, fn func(tx *store.Tx) error) func(*store.Tx, lf.Caller) error {
+	return func(tx *store.Tx, c lf.Caller) error {
 		if err := s.requireLakeAdmin(tx, req, c); err != nil {
 			return err
 		}
 		return fn(tx)
-	})
+	}
+}
+
+// adminView runs fn for a data lake administrator in a read transaction.
+func (s *Server) adminView(req *request, fn func(tx *store.Tx) error) error {
+	return s.lfView(req, "", s.asAdmin(req, fn))
 }
 
 // adminUpdate runs fn for a data lake administrator in a write
 // transaction.
 func (s *Server) adminUpdate(req *request, fn func(tx *store.Tx) error) error {
-	return s.lfUpdate(req, "", func(tx *store.Tx, c lf.Caller) error {
-		if err := s.requireLakeAdmin(tx, req, c); err != nil {
-			return err
-		}
-		return fn(tx)
-	})
+	return s.lfUpdate(req, "", s.asAdmin(req, fn))
 }
 
 // tagOp serves an LF-tag operation: IAM, then data lake administrators

@@ -44,21 +44,11 @@ func jsonOp[In any](fn func(s *Server, req *request, in *In) (any, error)) handl
 	}
 }
 
-// viewResult runs fn in a read transaction and returns what it found.
-func viewResult[T any](db *store.DB, fn func(*store.Tx) (T, error)) (T, error) {
+// inTx runs fn in the transaction txn opens (store.DB.View or Update)
+// and returns what fn returned.
+func inTx[T any](txn func(func(*store.Tx) error) error, fn func(*store.Tx) (T, error)) (T, error) {
 	var out T
-	err := db.View(func(tx *store.Tx) error {
-		var err error
-		out, err = fn(tx)
-		return err
-	})
-	return out, err
-}
-
-// updateResult runs fn in a write transaction and returns what it made.
-func updateResult[T any](db *store.DB, fn func(*store.Tx) (T, error)) (T, error) {
-	var out T
-	err := db.Update(func(tx *store.Tx) error {
+	err := txn(func(tx *store.Tx) error {
 		var err error
 		out, err = fn(tx)
 		return err

@@ -113,7 +113,7 @@ func stsAssumeRole(s *Server, req *request, f url.Values) (any, error) {
 		return nil, lferr.New(lferr.ValidationError, "PolicyArns holds more than %d ARNs.", sts.MaxPolicyArns)
 	}
 	in.PolicyArns = arns
-	out, err := updateResult(s.cp.Store(), func(tx *store.Tx) (*sts.AssumeRoleOutput, error) {
+	out, err := inTx(s.cp.Store().Update, func(tx *store.Tx) (*sts.AssumeRoleOutput, error) {
 		return s.stsIn(tx).AssumeRole(s.now(), req.who.p, in)
 	})
 	if err != nil {
