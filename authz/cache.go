@@ -6,6 +6,7 @@ import (
 
 	"github.com/sluicedb/sluice/authz/access"
 	"github.com/sluicedb/sluice/authz/api"
+	"github.com/sluicedb/sluice/authz/iam"
 	"github.com/sluicedb/sluice/authz/lf"
 	"github.com/sluicedb/sluice/authz/store"
 )
@@ -150,4 +151,43 @@ func cloneColumns(cs []api.Column) []api.Column {
 		out[i].Parameters = maps.Clone(cs[i].Parameters)
 	}
 	return out
+}
+
+// iamKey names one IAM record: kind is "role", "user" or "policy".
+type iamKey struct{ kind, a, b string }
+
+// cachedDirectory serves the IAM records an authorization reads from the
+// per-version cache. It is used only for read transactions and only by
+// authorize, which never changes a record it is given (the records are
+// shared between calls). Errors (NoSuchEntity included) are not cached.
+type cachedDirectory struct {
+	iam.Directory
+	version uint64
+	cache   *lf.VersionCache[iamKey, any]
+}
+
+func cachedRecord[T any](d *cachedDirectory, k iamKey, read func() (*T, error)) (*T, error) {
+	if v, ok := d.cache.Get(d.version, k); ok {
+		if r, ok := v.(*T); ok {
+			return r, nil
+		}
+	}
+	r, err := read()
+	if err != nil || r == nil {
+		return r, err
+	}
+	d.cache.Put(d.version, k, r)
+	return r, nil
+}
+
+func (d *cachedDirectory) Role(account, name string) (*iam.Role, error) {
+	return cachedRecord(d, iamKey{"role", account, name}, func() (*iam.Role, error) { return d.Directory.Role(account, name) })
+}
+
+func (d *cachedDirectory) User(account, name string) (*iam.User, error) {
+	return cachedRecord(d, iamKey{"user", account, name}, func() (*iam.User, error) { return d.Directory.User(account, name) })
+}
+
+func (d *cachedDirectory) ManagedPolicy(arn string) (*iam.ManagedPolicy, error) {
+	return cachedRecord(d, iamKey{kind: "policy", a: arn}, func() (*iam.ManagedPolicy, error) { return d.Directory.ManagedPolicy(arn) })
 }

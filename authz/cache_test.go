@@ -9,6 +9,7 @@ import (
 
 	"github.com/sluicedb/sluice/authz/access"
 	"github.com/sluicedb/sluice/authz/api"
+	"github.com/sluicedb/sluice/authz/iam"
 	"github.com/sluicedb/sluice/authz/lf"
 	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/authz/store"
@@ -71,6 +72,23 @@ func TestDecisionCacheNeverStale(t *testing.T) {
 				}
 				s.AuthorizedSessionTagValueList = []string{"someone-else"}
 				return lf.PutSettings(tx, DefaultAccountID, s)
+			}))
+		}, errCode: lferr.AccessDenied},
+		{name: "engine authorized again", change: func() {
+			must(t, cp.Store().Update(func(tx *store.Tx) error {
+				s, err := lf.GetSettings(tx, DefaultAccountID)
+				if err != nil {
+					return err
+				}
+				s.AuthorizedSessionTagValueList = []string{engineTag}
+				return lf.PutSettings(tx, DefaultAccountID, s)
+			}))
+		}, cols: []string{"b", "c", "d"}, cellC: "b > 1"},
+		{name: "IAM explicit deny on the role", change: func() {
+			must(t, cp.Store().Update(func(tx *store.Tx) error {
+				adm := &iam.Admin{Rand: cp.rand, Sealer: cp.sealer}
+				return adm.PutRolePolicy(iam.BoltRecords{Tx: tx}, DefaultAccountID, "analyst", "deny",
+					`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"glue:*","Resource":"*"}]}`)
 			}))
 		}, errCode: lferr.AccessDenied},
 	}

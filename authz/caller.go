@@ -357,5 +357,9 @@ func (cp *ControlPlane) authorize(tx *store.Tx, c Caller, service, op string, t 
 	if t.Region == "" {
 		t.Region = cp.region
 	}
-	return cp.stsIn(tx).AuthorizeOperation(now, p, service, op, t, lferr.AccessDenied)
+	svc := cp.stsIn(tx)
+	if !tx.Writable() {
+		svc.Dir = &cachedDirectory{Directory: svc.Dir, version: tx.Version(), cache: cp.iamRecords}
+	}
+	return svc.AuthorizeOperation(now, p, service, op, t, lferr.AccessDenied)
 }

@@ -92,6 +92,9 @@ type ControlPlane struct {
 	resolved *resolveCache
 	// sessions caches stored STS sessions per catalog version (caller.go).
 	sessions *lf.VersionCache[string, sessionRec]
+	// iamRecords caches decoded IAM roles, users and managed policies per
+	// catalog version for authorization (cache.go).
+	iamRecords *lf.VersionCache[iamKey, any]
 }
 
 var (
@@ -194,6 +197,7 @@ func (cp *ControlPlane) openSecrets(noSync bool) error {
 	}
 	cp.policies = iam.NewPolicyCache(4096)
 	cp.sessions = &lf.VersionCache[string, sessionRec]{}
+	cp.iamRecords = &lf.VersionCache[iamKey, any]{Max: 4096}
 	cp.filters = &FilterCache{}
 	cp.masks = &maskpolicy.CompileCache{}
 	cp.audit, err = audit.Open(cp.home, noSync)
