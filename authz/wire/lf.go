@@ -8,6 +8,7 @@ import (
 	"github.com/sluicedb/sluice/authz/api"
 	"github.com/sluicedb/sluice/authz/lf"
 	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/authz/lftag"
 	"github.com/sluicedb/sluice/authz/store"
 	"github.com/sluicedb/sluice/authz/sts"
 )
@@ -37,51 +38,21 @@ func init() {
 		"GetTemporaryGlueTableCredentials":     jsonOp(lfGetTemporaryGlueTableCredentials),
 		"GetTemporaryGluePartitionCredentials": jsonOp(lfGetTemporaryGluePartitionCredentials),
 
-		"CreateLFTag": tagOp(func(s *Server, ctx context.Context, in *api.CreateLFTagInput) (any, error) {
-			return nil, s.cp.LFTags().CreateLFTag(ctx, *in)
-		}),
-		"UpdateLFTag": tagOp(func(s *Server, ctx context.Context, in *api.UpdateLFTagInput) (any, error) {
-			return nil, s.cp.LFTags().UpdateLFTag(ctx, *in)
-		}),
-		"DeleteLFTag": tagOp(func(s *Server, ctx context.Context, in *api.DeleteLFTagInput) (any, error) {
-			return nil, s.cp.LFTags().DeleteLFTag(ctx, *in)
-		}),
-		"GetLFTag": tagOp(func(s *Server, ctx context.Context, in *api.GetLFTagInput) (any, error) {
-			return s.cp.LFTags().GetLFTag(ctx, *in)
-		}),
-		"ListLFTags": tagOp(func(s *Server, ctx context.Context, in *api.ListLFTagsInput) (any, error) {
-			return s.cp.LFTags().ListLFTags(ctx, *in, nil)
-		}),
-		"AddLFTagsToResource": tagOp(func(s *Server, ctx context.Context, in *api.AddLFTagsToResourceInput) (any, error) {
-			return s.cp.LFTags().AddLFTagsToResource(ctx, *in)
-		}),
-		"RemoveLFTagsFromResource": tagOp(func(s *Server, ctx context.Context, in *api.RemoveLFTagsFromResourceInput) (any, error) {
-			return s.cp.LFTags().RemoveLFTagsFromResource(ctx, *in)
-		}),
-		"GetResourceLFTags": tagOp(func(s *Server, ctx context.Context, in *api.GetResourceLFTagsInput) (any, error) {
-			return s.cp.LFTags().GetResourceLFTags(ctx, *in)
-		}),
-		"SearchTablesByLFTags": tagOp(func(s *Server, ctx context.Context, in *api.SearchTablesByLFTagsInput) (any, error) {
-			return s.cp.LFTags().SearchTablesByLFTags(ctx, *in, nil)
-		}),
-		"SearchDatabasesByLFTags": tagOp(func(s *Server, ctx context.Context, in *api.SearchDatabasesByLFTagsInput) (any, error) {
-			return s.cp.LFTags().SearchDatabasesByLFTags(ctx, *in, nil)
-		}),
-		"CreateLFTagExpression": tagOp(func(s *Server, ctx context.Context, in *api.CreateLFTagExpressionInput) (any, error) {
-			return nil, s.cp.LFTags().CreateLFTagExpression(ctx, *in)
-		}),
-		"UpdateLFTagExpression": tagOp(func(s *Server, ctx context.Context, in *api.UpdateLFTagExpressionInput) (any, error) {
-			return nil, s.cp.LFTags().UpdateLFTagExpression(ctx, *in)
-		}),
-		"DeleteLFTagExpression": tagOp(func(s *Server, ctx context.Context, in *api.DeleteLFTagExpressionInput) (any, error) {
-			return nil, s.cp.LFTags().DeleteLFTagExpression(ctx, *in)
-		}),
-		"GetLFTagExpression": tagOp(func(s *Server, ctx context.Context, in *api.GetLFTagExpressionInput) (any, error) {
-			return s.cp.LFTags().GetLFTagExpression(ctx, *in)
-		}),
-		"ListLFTagExpressions": tagOp(func(s *Server, ctx context.Context, in *api.ListLFTagExpressionsInput) (any, error) {
-			return s.cp.LFTags().ListLFTagExpressions(ctx, *in, nil)
-		}),
+		"CreateLFTag":              tagAction((*lftag.Service).CreateLFTag),
+		"UpdateLFTag":              tagAction((*lftag.Service).UpdateLFTag),
+		"DeleteLFTag":              tagAction((*lftag.Service).DeleteLFTag),
+		"GetLFTag":                 tagQuery((*lftag.Service).GetLFTag),
+		"ListLFTags":               tagListing((*lftag.Service).ListLFTags),
+		"AddLFTagsToResource":      tagQuery((*lftag.Service).AddLFTagsToResource),
+		"RemoveLFTagsFromResource": tagQuery((*lftag.Service).RemoveLFTagsFromResource),
+		"GetResourceLFTags":        tagQuery((*lftag.Service).GetResourceLFTags),
+		"SearchTablesByLFTags":     tagListing((*lftag.Service).SearchTablesByLFTags),
+		"SearchDatabasesByLFTags":  tagListing((*lftag.Service).SearchDatabasesByLFTags),
+		"CreateLFTagExpression":    tagAction((*lftag.Service).CreateLFTagExpression),
+		"UpdateLFTagExpression":    tagAction((*lftag.Service).UpdateLFTagExpression),
+		"DeleteLFTagExpression":    tagAction((*lftag.Service).DeleteLFTagExpression),
+		"GetLFTagExpression":       tagQuery((*lftag.Service).GetLFTagExpression),
+		"ListLFTagExpressions":     tagListing((*lftag.Service).ListLFTagExpressions),
 	}
 }
 
@@ -173,6 +144,25 @@ func tagOp[In any](fn func(s *Server, ctx context.Context, in *In) (any, error))
 			return nil, err
 		}
 		return fn(s, req.ctx, in)
+	})
+}
+
+// tagAction is an LF-tag operation with no output.
+func tagAction[In any](call func(*lftag.Service, context.Context, In) error) handlerFunc {
+	return tagOp(func(s *Server, ctx context.Context, in *In) (any, error) { return nil, call(s.cp.LFTags(), ctx, *in) })
+}
+
+// tagQuery is an LF-tag operation that answers Out.
+func tagQuery[In, Out any](call func(*lftag.Service, context.Context, In) (*Out, error)) handlerFunc {
+	return tagOp(func(s *Server, ctx context.Context, in *In) (any, error) { return call(s.cp.LFTags(), ctx, *in) })
+}
+
+// tagListing is an LF-tag listing or search, with no visibility filter:
+// only data lake administrators call it, and they see everything.
+func tagListing[In, Out, Filter any](call func(*lftag.Service, context.Context, In, Filter) (*Out, error)) handlerFunc {
+	return tagOp(func(s *Server, ctx context.Context, in *In) (any, error) {
+		var all Filter // nil: no filter
+		return call(s.cp.LFTags(), ctx, *in, all)
 	})
 }
 
