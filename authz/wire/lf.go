@@ -19,19 +19,19 @@ func init() {
 	lfOps = map[string]handlerFunc{
 		"GetDataLakeSettings":                  jsonOp(lfGetDataLakeSettings),
 		"PutDataLakeSettings":                  jsonOp(lfPutDataLakeSettings),
-		"RegisterResource":                     jsonOp(lfRegisterResource),
-		"UpdateResource":                       jsonOp(lfUpdateResource),
+		"RegisterResource":                     lfRegister(lf.RegisterResource),
+		"UpdateResource":                       lfRegister(lf.UpdateResource),
 		"DeregisterResource":                   jsonOp(lfDeregisterResource),
 		"DescribeResource":                     jsonOp(lfDescribeResource),
 		"ListResources":                        jsonOp(lfListResources),
-		"GrantPermissions":                     jsonOp(lfGrant),
-		"RevokePermissions":                    jsonOp(lfRevoke),
+		"GrantPermissions":                     lfGrant(lf.GrantPermissions),
+		"RevokePermissions":                    lfGrant(lf.RevokePermissions),
 		"BatchGrantPermissions":                lfBatch(lf.BatchGrantPermissions),
 		"BatchRevokePermissions":               lfBatch(lf.BatchRevokePermissions),
 		"ListPermissions":                      jsonOp(lfListPermissions),
 		"GetEffectivePermissionsForPath":       jsonOp(lfGetEffectivePermissionsForPath),
-		"CreateDataCellsFilter":                jsonOp(lfCreateDataCellsFilter),
-		"UpdateDataCellsFilter":                jsonOp(lfUpdateDataCellsFilter),
+		"CreateDataCellsFilter":                lfWriteFilter(lf.CreateDataCellsFilter),
+		"UpdateDataCellsFilter":                lfWriteFilter(lf.UpdateDataCellsFilter),
 		"GetDataCellsFilter":                   jsonOp(lfGetDataCellsFilter),
 		"DeleteDataCellsFilter":                jsonOp(lfDeleteDataCellsFilter),
 		"ListDataCellsFilter":                  jsonOp(lfListDataCellsFilter),
@@ -216,12 +216,12 @@ func (r registerReq) input() lf.RegisterInput {
 		WithFederation: r.WithFederation, HybridAccessEnabled: r.HybridAccessEnabled, WithPrivilegedAccess: r.WithPrivilegedAccess}
 }
 
-func lfRegisterResource(s *Server, req *request, in *registerReq) (any, error) {
-	return nil, s.adminUpdate(req, func(tx *store.Tx) error { return lf.RegisterResource(tx, in.input(), s.now()) })
-}
-
-func lfUpdateResource(s *Server, req *request, in *registerReq) (any, error) {
-	return nil, s.adminUpdate(req, func(tx *store.Tx) error { return lf.UpdateResource(tx, in.input(), s.now()) })
+// lfRegister serves RegisterResource and UpdateResource, which differ
+// only in the authz/lf function.
+func lfRegister(fn func(*store.Tx, lf.RegisterInput, time.Time) error) handlerFunc {
+	return jsonOp(func(s *Server, req *request, in *registerReq) (any, error) {
+		return nil, s.adminUpdate(req, func(tx *store.Tx) error { return fn(tx, in.input(), s.now()) })
+	})
 }
 
 type resourceArnReq struct {
@@ -287,19 +287,15 @@ func renamePerms(ps []string) {
 	}
 }
 
-func lfGrant(s *Server, req *request, in *grantReq) (any, error) {
-	renamePerms(in.Permissions)
-	renamePerms(in.PermissionsWithGrantOption)
-	return nil, s.lfUpdate(req, in.CatalogId, func(tx *store.Tx, c lf.Caller) error {
-		return lf.GrantPermissions(tx, s.account, c, in.GrantInput, s.now())
-	})
-}
-
-func lfRevoke(s *Server, req *request, in *grantReq) (any, error) {
-	renamePerms(in.Permissions)
-	renamePerms(in.PermissionsWithGrantOption)
-	return nil, s.lfUpdate(req, in.CatalogId, func(tx *store.Tx, c lf.Caller) error {
-		return lf.RevokePermissions(tx, s.account, c, in.GrantInput, s.now())
+// lfGrant serves GrantPermissions and RevokePermissions, which differ
+// only in the authz/lf function.
+func lfGrant(fn func(*store.Tx, string, lf.Caller, lf.GrantInput, time.Time) error) handlerFunc {
+	return jsonOp(func(s *Server, req *request, in *grantReq) (any, error) {
+		renamePerms(in.Permissions)
+		renamePerms(in.PermissionsWithGrantOption)
+		return nil, s.lfUpdate(req, in.CatalogId, func(tx *store.Tx, c lf.Caller) error {
+			return fn(tx, s.account, c, in.GrantInput, s.now())
+		})
 	})
 }
 
@@ -394,23 +390,17 @@ func (s *Server) tableData(in *filterReq) (*api.DataCellsFilter, error) {
 	return f, nil
 }
 
-func lfCreateDataCellsFilter(s *Server, req *request, in *filterReq) (any, error) {
-	f, err := s.tableData(in)
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.lfUpdate(req, f.TableCatalogId, func(tx *store.Tx, c lf.Caller) error {
-		return lf.CreateDataCellsFilter(tx, s.account, c, *f)
-	})
-}
-
-func lfUpdateDataCellsFilter(s *Server, req *request, in *filterReq) (any, error) {
-	f, err := s.tableData(in)
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.lfUpdate(req, f.TableCatalogId, func(tx *store.Tx, c lf.Caller) error {
-		return lf.UpdateDataCellsFilter(tx, s.account, c, *f)
+// lfWriteFilter serves CreateDataCellsFilter and UpdateDataCellsFilter,
+// which differ only in the authz/lf function.
+func lfWriteFilter(fn func(*store.Tx, string, lf.Caller, api.DataCellsFilter) error) handlerFunc {
+	return jsonOp(func(s *Server, req *request, in *filterReq) (any, error) {
+		f, err := s.tableData(in)
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.lfUpdate(req, f.TableCatalogId, func(tx *store.Tx, c lf.Caller) error {
+			return fn(tx, s.account, c, *f)
+		})
 	})
 }
 
