@@ -36,17 +36,36 @@ type dtStats struct {
 }
 
 // TestDifferentialPolicies is the differential policy test of the VISION
-// testing doctrine: random tables (NULLs, dictionary and plain strings,
-// several files and row groups), random policies for random principals
-// (table, column include and wildcard-exclude grants, data cells filters,
-// LF-tag grants with column overrides, masks), random queries; the
-// engine's answer must equal the naive reference of difftest_ref_test.go,
-// which reads the generated policies, never the control plane's answer.
-// Every seed also checks the administrator (no policy) against the same
-// reference, which tests the reference itself.
+// testing doctrine (issue 5). Per seed (difftest_gen_test.go): two tables
+// and a Hive-partitioned one, 3–7 columns of BIGINT, DOUBLE, VARCHAR
+// (dictionary-encoded vocabulary and plain unique strings), BOOLEAN and
+// DATE with NULLs, loaded through INSERT and as Parquet files with small
+// row groups; 2–4 IAM roles with several grants per table (table SELECT,
+// column lists, wildcards with exclusions, data cells filters with random
+// LF-grammar rows and column sets, DESCRIBE only, LF-tag policy grants
+// reaching columns through column-level tag overrides), column masks
+// (built-ins, CEL on the principal, CEL reading another column) and an
+// LF-tag mask. Per principal, random queries (SELECT *, projections with
+// scalar functions, DISTINCT, ORDER BY + LIMIT, GROUP BY and aggregates,
+// inner, left and self joins, IN subqueries) with WHERE clauses that
+// overflow on any cell larger than the principal sees (rule 7).
 //
-//	go test ./engine -run TestDifferentialPolicies -difftest.seed 42
-//	go test ./engine -run TestDifferentialPolicies -difftest.cases 50000
+// The reference (difftest_ref_test.go) reads only the generated world,
+// never the control plane's answer: §6.3 visibility from the generated
+// grants with rowfilter.Eval, masks with mask.Apply, then the query row at
+// a time. Answers compare as multisets (lists under ORDER BY), numbers to
+// 15 significant digits. Expected refusals (no SELECT, unauthorized
+// column, overflow on a visible cell) must fail with the reference's
+// code; rule 5 is checked per table by declaring fewer capabilities.
+// Every seed also runs the administrator, whose reference is the raw
+// table: that checks the reference itself.
+//
+// The default run uses the seeds of testdata/difftest/seeds.txt and then
+// seeds 1, 2, ... until -difftest.cases cases ran; giving -difftest.cases
+// starts from a time-based seed instead (printed with any mismatch).
+//
+//	go test ./engine -run TestDifferentialPolicies -v -difftest.seed 42
+//	go test ./engine -run TestDifferentialPolicies -v -difftest.cases 50000
 func TestDifferentialPolicies(t *testing.T) {
 	start := time.Now()
 	var st dtStats
@@ -61,7 +80,7 @@ func TestDifferentialPolicies(t *testing.T) {
 			// Fixed seeds by default: CI runs are reproducible.
 			base = 1
 		}
-		for i := int64(0); st.cases < *difftestCases && st.mismatches < 10; i++ {
+		for i := int64(0); st.cases < *difftestCases && st.mismatches < 30; i++ {
 			dtRunSeed(t, base+i, &st)
 		}
 	}
@@ -113,6 +132,7 @@ func dtRunSeed(t *testing.T, seed int64, st *dtStats) {
 		t.Fatalf("seed %d: building the lake: %v\n%s", seed, err, w.describe(nil))
 	}
 	r := rand.New(rand.NewSource(seed * 7919))
+	seedStart := st.mismatches // at most three reports per seed
 	// The administrator first: the reference against an unrestricted view.
 	type who struct {
 		p *dtPrincipal
@@ -146,7 +166,7 @@ func dtRunSeed(t *testing.T, seed int64, st *dtStats) {
 		if x.p != nil {
 			dtCapabilities(t, seed, w, x.p, x.s, g, st)
 		}
-		for i := 0; i < dtQueriesPerPrincipal && st.mismatches < 10; i++ {
+		for i := 0; i < dtQueriesPerPrincipal && st.mismatches < seedStart+3; i++ {
 			q := g.query()
 			st.cases++
 			if msg := dtCheck(x.s, g, q, st); msg != "" {
