@@ -354,3 +354,29 @@ func BenchmarkRemoteQuery(b *testing.B) {
 		}
 	})
 }
+
+// Sessions by role ARN work like by name; an engine tag value the lake
+// does not list is refused by the server with the settings hint.
+func TestRemoteEngineRoleArnAndTagRefusal(t *testing.T) {
+	ctx := context.Background()
+	h := remoteLake(t)
+	eng := h.openRemote(t, h.home)
+	s, err := eng.NewSession(ctx, "arn:aws:iam::"+authz.DefaultAccountID+":role/analyst")
+	remoteMust(t, err)
+	res, err := s.Exec(ctx, "SELECT count(*) FROM hr.staff")
+	remoteMust(t, err)
+	if got := remoteResultText(res); !strings.HasSuffix(got, "\n3,") {
+		t.Errorf("analyst by ARN counts %q, want the 3 rows of dept hr", got)
+	}
+
+	other, err := engine.OpenRemote(ctx, engine.RemoteOptions{Endpoint: h.ts.URL, AuthorizedCallerTag: "other-engine",
+		Credentials: credentials.StaticCredentialsProvider{Value: h.admin}, VendingKeyHome: h.home})
+	remoteMust(t, err)
+	defer other.Close()
+	os2, err := other.NewSession(ctx, "analyst")
+	remoteMust(t, err)
+	_, err = os2.Exec(ctx, "SELECT id FROM hr.staff")
+	if lferr.CodeOf(err) != lferr.AccessDenied || !strings.Contains(err.Error(), `add "other-engine" to AuthorizedSessionTagValueList`) {
+		t.Errorf("unlisted engine tag: %v, want AccessDeniedException with the settings hint", err)
+	}
+}
