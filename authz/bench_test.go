@@ -93,6 +93,17 @@ func BenchmarkGetUnfilteredTableMetadata10k(b *testing.B) {
 // resolution, mask lookup, Decide and the audit append (not fsynced:
 // NoSync) per call.
 func BenchmarkGetUnfilteredTableMetadataRoleSession(b *testing.B) {
+	benchRoleSession(b, true)
+}
+
+// BenchmarkGetUnfilteredTableMetadataRoleSessionCold is the same decision
+// with the version-keyed caches off: what every call would cost if each
+// came at a new catalog version (a write between any two decisions).
+func BenchmarkGetUnfilteredTableMetadataRoleSessionCold(b *testing.B) {
+	benchRoleSession(b, false)
+}
+
+func benchRoleSession(b *testing.B, cached bool) {
 	cp, err := Open(b.TempDir(), Options{NoSync: true})
 	must(b, err)
 	b.Cleanup(func() { _ = cp.Close() })
@@ -153,6 +164,9 @@ func BenchmarkGetUnfilteredTableMetadataRoleSession(b *testing.B) {
 	}))
 	caller, err := cp.CallerForRole(bg, "analyst", map[string]string{AuthorizedCallerTag: engineTag})
 	must(b, err)
+	if !cached {
+		cp.resolved, cp.sessions, cp.iamRecords = nil, nil, nil
+	}
 	cl := cp.ClientFor(caller)
 	ins := make([]*api.GetUnfilteredTableMetadataInput, 1024)
 	for i := range ins {

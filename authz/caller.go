@@ -358,7 +358,7 @@ func (cp *ControlPlane) authorize(tx *store.Tx, c Caller, service, op string, t 
 		t.Region = cp.region
 	}
 	svc := cp.stsIn(tx)
-	if !tx.Writable() {
+	if !tx.Writable() && cp.iamRecords != nil {
 		svc.Dir = &cachedDirectory{Directory: svc.Dir, version: tx.Version(), cache: cp.iamRecords}
 	}
 	return svc.AuthorizeOperation(now, p, service, op, t, lferr.AccessDenied)
