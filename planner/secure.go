@@ -79,6 +79,76 @@ func checkCellCoverage(full string, authorized []string, cfs []api.ColumnRowFilt
 	return nil
 }
 
+// conjuncts lists e's top-level AND terms (e itself when not an AND).
+func conjuncts(e rowfilter.Expr) []rowfilter.Expr {
+	if a, ok := e.(*rowfilter.And); ok {
+		return a.Terms
+	}
+	return []rowfilter.Expr{e}
+}
+
+// absorb simplifies A OR (A AND B) to A, which the OR of several grants'
+// filters often is (a rows-only filter plus a narrower cell filter). The
+// identity holds in three-valued logic too: with A NULL both sides are
+// NULL or FALSE together.
+func absorb(e rowfilter.Expr) rowfilter.Expr {
+	or, ok := e.(*rowfilter.Or)
+	if !ok {
+		return e
+	}
+	texts := make(map[string]bool, len(or.Terms))
+	for _, t := range or.Terms {
+		texts[rowfilter.String(t)] = true
+	}
+	var keep []rowfilter.Expr
+	for _, t := range or.Terms {
+		a, isAnd := t.(*rowfilter.And)
+		absorbed := false
+		if isAnd {
+			for _, x := range a.Terms {
+				if texts[rowfilter.String(x)] {
+					absorbed = true
+					break
+				}
+			}
+		}
+		if !absorbed {
+			keep = append(keep, t)
+		}
+	}
+	return rowfilter.OrOf(keep...)
+}
+
+// withoutConjuncts is guard g on the rows where rows holds: g's AND terms
+// that are also rows' AND terms are TRUE there and dropped. nil means no
+// guard is needed.
+func withoutConjuncts(g, rows rowfilter.Expr) rowfilter.Expr {
+	if rowfilter.IsTrue(g) {
+		return nil
+	}
+	if rows == nil {
+		return g
+	}
+	known := map[string]bool{}
+	for _, t := range conjuncts(rows) {
+		known[rowfilter.String(t)] = true
+	}
+	if known[rowfilter.String(g)] {
+		return nil
+	}
+	var left []rowfilter.Expr
+	for _, t := range conjuncts(g) {
+		if !known[rowfilter.String(t)] {
+			left = append(left, t)
+		}
+	}
+	out := rowfilter.AndOf(left...)
+	if rowfilter.IsTrue(out) {
+		return nil
+	}
+	return out
+}
+
 // tableCol is one column of the table as the policies see it.
 type tableCol struct {
 	name string
@@ -170,22 +240,22 @@ func planSecure(full string, t *api.Table, authorized []plan.ScanColumn, out *ap
 		}
 		rows = rowfilter.OrOf(terms...)
 	}
+	if rows != nil {
+		rows = absorb(rows)
+	}
 	if rows != nil && rowfilter.IsTrue(rows) {
 		rows = nil
 	}
-	rowsText := ""
-	if rows != nil {
-		rowsText = rowfilter.String(rows)
-	}
 
-	// Guards: a cell expression equal to the row filter holds on every row
-	// that passed it, so it costs nothing (the common single-filter case).
+	// Guards run only on rows that passed the row filter, where each of
+	// its conjuncts is TRUE: those conjuncts can be dropped from a guard
+	// (TRUE AND x is x), and a guard left with none is no guard. The
+	// common single-filter case costs nothing per column.
 	guards := make(map[string]rowfilter.Expr)
 	for k, e := range cells {
-		if rowfilter.IsTrue(e) || (rows != nil && rowfilter.String(e) == rowsText) {
-			continue
+		if g := withoutConjuncts(e, rows); g != nil {
+			guards[k] = g
 		}
-		guards[k] = e
 	}
 
 	// The columns the policies read; hidden ones join the scan unseen.

@@ -281,6 +281,15 @@ func TestSecureScanPlanning(t *testing.T) {
 			notInPublic: []string{"principal", "sha256(value)"},
 		},
 		{
+			name: "rows-only filter plus a narrower cell filter: absorbed, guards keep only what the rows do not imply",
+			ans: api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: authCols, RowFilter: "salary <= 5 OR (salary <= 5 AND dept = 'R')",
+				CellFilters: cellsFor(authCols, map[string]string{"id": "salary <= 5", "name": "salary <= 5", "email": "salary <= 5 AND dept = 'R'", "salary": "salary <= 5 AND dept = 'R'"})},
+			scanCols:  "id,name,email,dept,salary",
+			rowFilter: "(salary <= 5)",
+			guards:    "email:(dept = 'R');salary:(dept = 'R')",
+			policies:  "row filter, cell filter on email, salary",
+		},
+		{
 			name:     "TRUE everywhere is no restriction",
 			ans:      api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: authCols, RowFilter: "TRUE", CellFilters: cellsFor(authCols, nil)},
 			scanCols: "",
