@@ -147,10 +147,15 @@ func iamCreateRole(s *Server, req *request, f url.Values) (any, error) {
 	return roleResult{XMLName: xml.Name{Local: "CreateRoleResult"}, Role: roleXML(role)}, nil
 }
 
-func iamGetRole(s *Server, req *request, f url.Values) (any, error) {
-	role, err := iamRead(s, req, func(a *iam.Admin, r iam.Records) (*iam.Role, error) {
+// namedRole reads the role the RoleName parameter names.
+func (s *Server) namedRole(req *request, f url.Values) (*iam.Role, error) {
+	return iamRead(s, req, func(a *iam.Admin, r iam.Records) (*iam.Role, error) {
 		return a.GetRole(r, s.account, f.Get("RoleName"))
 	})
+}
+
+func iamGetRole(s *Server, req *request, f url.Values) (any, error) {
+	role, err := s.namedRole(req, f)
 	if err != nil {
 		return nil, err
 	}

@@ -72,9 +72,7 @@ func iamListUsers(s *Server, req *request, _ url.Values) (any, error) {
 }
 
 func iamListRolePolicies(s *Server, req *request, f url.Values) (any, error) {
-	role, err := iamRead(s, req, func(a *iam.Admin, r iam.Records) (*iam.Role, error) {
-		return a.GetRole(r, s.account, f.Get("RoleName"))
-	})
+	role, err := s.namedRole(req, f)
 	if err != nil {
 		return nil, err
 	}
@@ -91,9 +89,7 @@ func iamListRolePolicies(s *Server, req *request, f url.Values) (any, error) {
 }
 
 func iamListAttachedRolePolicies(s *Server, req *request, f url.Values) (any, error) {
-	role, err := iamRead(s, req, func(a *iam.Admin, r iam.Records) (*iam.Role, error) {
-		return a.GetRole(r, s.account, f.Get("RoleName"))
-	})
+	role, err := s.namedRole(req, f)
 	if err != nil {
 		return nil, err
 	}

@@ -135,6 +135,11 @@ func (s *Server) adminUpdate(req *request, fn func(tx *store.Tx) error) error {
 	return s.lfUpdate(req, "", s.asAdmin(req, fn))
 }
 
+// adminRead returns what fn reads for a data lake administrator.
+func adminRead[T any](s *Server, req *request, fn func(tx *store.Tx) (T, error)) (T, error) {
+	return inTx(func(run func(*store.Tx) error) error { return s.adminView(req, run) }, fn)
+}
+
 // tagOp serves an LF-tag operation: IAM, then data lake administrators
 // only (the LF-tag service takes no caller; LF's finer LF-tag permissions
 // are not served over the wire yet).
@@ -233,12 +238,7 @@ func lfDeregisterResource(s *Server, req *request, in *resourceArnReq) (any, err
 }
 
 func lfDescribeResource(s *Server, req *request, in *resourceArnReq) (any, error) {
-	var info *api.ResourceInfo
-	err := s.adminView(req, func(tx *store.Tx) error {
-		var err error
-		info, err = lf.DescribeResource(tx, in.ResourceArn)
-		return err
-	})
+	info, err := adminRead(s, req, func(tx *store.Tx) (*api.ResourceInfo, error) { return lf.DescribeResource(tx, in.ResourceArn) })
 	if err != nil {
 		return nil, err
 	}
@@ -424,11 +424,8 @@ func lfGetDataCellsFilter(s *Server, req *request, in *filterNameReq) (any, erro
 	if err := s.checkCatalog(in.TableCatalogId); err != nil {
 		return nil, err
 	}
-	var f *api.DataCellsFilter
-	err := s.adminView(req, func(tx *store.Tx) error {
-		var err error
-		f, err = lf.GetDataCellsFilter(tx, s.account, in.DatabaseName, in.TableName, in.Name)
-		return err
+	f, err := adminRead(s, req, func(tx *store.Tx) (*api.DataCellsFilter, error) {
+		return lf.GetDataCellsFilter(tx, s.account, in.DatabaseName, in.TableName, in.Name)
 	})
 	if err != nil {
 		return nil, err
