@@ -695,12 +695,108 @@ func opTakeReader(mem memory.Allocator, r *colReader, t types.T, idx []int32) (a
 		}
 		return b.NewArray(), nil
 	}
+	if t.Kind == types.String && (r.kind == rString || r.kind == rDict) {
+		if a := opTakeStrings(mem, r, idx); a != nil {
+			return a, nil
+		}
+	}
 	// General path through a temporary mcol: still typed loops, one copy.
 	v := newMcol(t)
 	if err := v.appendRows(r, idx); err != nil {
 		return nil, err
 	}
 	return v.toArrow(mem, nil), nil
+}
+
+// opTakeStrings gathers rows idx of a plain or dictionary string column
+// into a String array: one pass sizes the data, one copies it straight
+// into the result's buffers. Going through an mcol copied every string
+// twice and grew builders on the way (a fifth of Q-proj's CPU time). nil
+// when the result would exceed the 2 GiB of int32 offsets (the caller
+// then takes the general path, which reports it).
+func opTakeStrings(mem memory.Allocator, r *colReader, idx []int32) arrow.Array {
+	cnt := len(idx)
+	offs, data := r.offs, r.data
+	var total int64
+	switch {
+	case r.hasNulls():
+		// A NULL row's dictionary index may be arbitrary: never read it.
+		for _, i := range idx {
+			if r.isNull(int(i)) {
+				continue
+			}
+			k := i
+			if r.kind == rDict {
+				k = r.idx[i]
+			}
+			total += int64(offs[k+1] - offs[k])
+		}
+	case r.kind == rDict:
+		for _, i := range idx {
+			c := r.idx[i]
+			total += int64(offs[c+1] - offs[c])
+		}
+	default:
+		for _, i := range idx {
+			total += int64(offs[i+1] - offs[i])
+		}
+	}
+	if total > math.MaxInt32 {
+		return nil
+	}
+	ob := memory.NewResizableBuffer(mem)
+	ob.Resize(4 * (cnt + 1))
+	db := memory.NewResizableBuffer(mem)
+	db.Resize(int(total))
+	o := arrow.Int32Traits.CastFromBytes(ob.Bytes())
+	d := db.Bytes()
+	var pos int32
+	var nb *memory.Buffer
+	nulls := 0
+	switch {
+	case r.hasNulls():
+		nb = memory.NewResizableBuffer(mem)
+		nb.Resize(int(bitutil.BytesForBits(int64(cnt))))
+		valid := nb.Bytes()
+		clear(valid)
+		for j, i := range idx {
+			o[j] = pos
+			if r.isNull(int(i)) {
+				nulls++
+				continue
+			}
+			bitutil.SetBit(valid, j)
+			k := i
+			if r.kind == rDict {
+				k = r.idx[i]
+			}
+			pos += int32(copy(d[pos:], data[offs[k]:offs[k+1]]))
+		}
+	case r.kind == rDict:
+		for j, i := range idx {
+			o[j] = pos
+			c := r.idx[i]
+			pos += int32(copy(d[pos:], data[offs[c]:offs[c+1]]))
+		}
+	default:
+		for j, i := range idx {
+			o[j] = pos
+			pos += int32(copy(d[pos:], data[offs[i]:offs[i+1]]))
+		}
+	}
+	o[cnt] = pos
+	if nulls == 0 && nb != nil {
+		nb.Release()
+		nb = nil
+	}
+	ad := array.NewData(arrow.BinaryTypes.String, cnt, []*memory.Buffer{nb, ob, db}, nil, nulls, 0)
+	for _, b := range []*memory.Buffer{nb, ob, db} {
+		if b != nil {
+			b.Release()
+		}
+	}
+	defer ad.Release()
+	return array.NewStringData(ad)
 }
 
 // opReleaseAll releases every non-nil array.
