@@ -198,7 +198,12 @@ func loadBase(ctx context.Context, cfg Config) (aws.Config, string, aws.HTTPClie
 		base.HTTPClient = hc
 	}
 	if base.Credentials == nil {
-		return aws.Config{}, "", nil, lferr.New(lferr.InvalidClientTokenId, "remote: no engine credentials (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_SHARED_CREDENTIALS_FILE)")
+		return aws.Config{}, "", nil, lferr.New(lferr.InvalidInput, "remote: no engine credentials (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_SHARED_CREDENTIALS_FILE)")
+	}
+	// Resolve them now: a missing or broken chain is a local
+	// configuration problem, not an unreachable endpoint.
+	if _, err := base.Credentials.Retrieve(ctx); err != nil {
+		return aws.Config{}, "", nil, lferr.Wrap(lferr.InvalidInput, err, "remote: cannot load the engine's credentials from the AWS chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_SHARED_CREDENTIALS_FILE, ...): %v", err)
 	}
 	endpoint := strings.TrimSuffix(cfg.Endpoint, "/")
 	if endpoint != "" {

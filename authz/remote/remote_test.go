@@ -2,6 +2,7 @@ package remote_test
 
 import (
 	"context"
+	"errors"
 	"crypto/rand"
 	"net/http/httptest"
 	"reflect"
@@ -261,6 +262,12 @@ func TestRemoteErrorCodes(t *testing.T) {
 		Credentials: credentials.StaticCredentialsProvider{Value: aws.Credentials{AccessKeyID: s.admin.AccessKeyID, SecretAccessKey: "wrong"}}}
 	if _, err := remote.New(bg, bad); lferr.CodeOf(err) == "" || lferr.CodeOf(err) == lferr.InternalService {
 		t.Errorf("bad signature: %v, want the server's code", err)
+	}
+	noCreds := remote.Config{Endpoint: s.url, RoleArn: "analyst", Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{}, errors.New("nothing configured")
+	})}
+	if _, err := remote.New(bg, noCreds); lferr.CodeOf(err) != lferr.InvalidInput || !strings.Contains(err.Error(), "engine's credentials") {
+		t.Errorf("no engine credentials: %v, want InvalidInputException naming the credentials", err)
 	}
 	for _, cfg := range []remote.Config{{Endpoint: s.url}, {Endpoint: "ftp://x", RoleArn: "analyst"}, {Endpoint: s.url, RoleArn: "a/b"}} {
 		cfg.Credentials = credentials.StaticCredentialsProvider{Value: s.admin}
