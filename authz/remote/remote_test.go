@@ -2,8 +2,8 @@ package remote_test
 
 import (
 	"context"
-	"errors"
 	"crypto/rand"
+	"errors"
 	"net/http/httptest"
 	"reflect"
 	"strings"
