@@ -599,3 +599,30 @@ func TestRule7_CELMaskSeesNulledCells(t *testing.T) {
 		t.Errorf("EXPLAIN: %s", got)
 	}
 }
+
+// TestMasksAreSpecializedForThePrincipal: a mask that reads principal is
+// partially evaluated for the session's role session (ARN, session tags)
+// and costs nothing where it reduces to value.
+func TestMasksAreSpecializedForThePrincipal(t *testing.T) {
+	l := people(t)
+	l.role("reader")
+	for _, r := range []string{"analyst", "reader"} {
+		l.grant(r, tableRes("hr", "people"), "SELECT")
+	}
+	l.mask("names", "name", "principal.arn.contains('/analyst/') ? redact(value) : value")
+	l.mask("mails", "email", "principal.tags.?LakeFormationAuthorizedCaller.orValue('') == 'sluice' ? sha256(value) : value")
+	a, r := l.as("analyst"), l.as("reader")
+	if got := query(t, a, "SELECT name FROM hr.people WHERE id = 1"); got != "xxx" {
+		t.Errorf("analyst sees name %q, want it redacted", got)
+	}
+	if got := query(t, r, "SELECT name FROM hr.people WHERE id = 1"); got != "ann" {
+		t.Errorf("reader sees name %q, want it plain", got)
+	}
+	if got := query(t, r, "SELECT email FROM hr.people WHERE id = 1"); got != mask.SHA256Hex("ann@x.com") {
+		t.Errorf("a session carrying the engine's tag sees email %q, want its sha256", got)
+	}
+	ea, er := query(t, a, "EXPLAIN SELECT name FROM hr.people"), query(t, r, "EXPLAIN SELECT name FROM hr.people")
+	if !strings.Contains(ea, "mask names on name (builtin redact)") || !strings.Contains(er, "mask names on name (identity)") || strings.Contains(ea+er, "analyst") {
+		t.Errorf("EXPLAIN: analyst %q, reader %q", ea, er)
+	}
+}
