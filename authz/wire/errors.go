@@ -135,6 +135,22 @@ func (s *Server) classify(req *request, err error) (lferr.Code, int, string) {
 	return c, st, msg
 }
 
+// jsonContentType is the media type of the JSON protocols' bodies.
+func jsonContentType(p protocol) string {
+	if p == awsJSON {
+		return "application/x-amz-json-1.1"
+	}
+	return "application/json"
+}
+
+// queryNS is the XML namespace of an awsQuery reply: the service's.
+func queryNS(req *request) string {
+	if req.service == "iam" {
+		return iamNS
+	}
+	return stsNS
+}
+
 type jsonError struct {
 	Type    string `json:"__type"`
 	Message string `json:"Message"`
@@ -161,11 +177,7 @@ func (s *Server) writeError(w http.ResponseWriter, req *request, err error) {
 		if status >= 500 {
 			typ = "Receiver"
 		}
-		ns := stsNS
-		if req.service == "iam" {
-			ns = iamNS
-		}
-		b, _ := xml.Marshal(xmlError{NS: ns, Type: typ, Code: string(code), Message: msg, RequestID: req.id})
+		b, _ := xml.Marshal(xmlError{NS: queryNS(req), Type: typ, Code: string(code), Message: msg, RequestID: req.id})
 		h.Set("Content-Type", "text/xml")
 		h.Set("Content-Length", strconv.Itoa(len(xml.Header)+len(b)))
 		w.WriteHeader(status)
@@ -175,11 +187,7 @@ func (s *Server) writeError(w http.ResponseWriter, req *request, err error) {
 	}
 	b, _ := json.Marshal(jsonError{Type: string(code), Message: msg})
 	h.Set("X-Amzn-Errortype", string(code))
-	if req.proto == awsJSON {
-		h.Set("Content-Type", "application/x-amz-json-1.1")
-	} else {
-		h.Set("Content-Type", "application/json")
-	}
+	h.Set("Content-Type", jsonContentType(req.proto))
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
@@ -204,11 +212,7 @@ func (s *Server) writeResult(w http.ResponseWriter, req *request, out any) {
 		} else {
 			b, err = json.Marshal(out)
 		}
-		if req.proto == awsJSON {
-			h.Set("Content-Type", "application/x-amz-json-1.1")
-		} else {
-			h.Set("Content-Type", "application/json")
-		}
+		h.Set("Content-Type", jsonContentType(req.proto))
 	}
 	if err != nil {
 		s.writeError(w, req, lferr.Wrap(lferr.InternalService, err, "Cannot encode the response: %v", err))

@@ -26,11 +26,7 @@ type queryResponse struct {
 // operations without output); queryOp calls it for every awsQuery
 // operation.
 func queryOK(req *request, result any) any {
-	ns := stsNS
-	if req.service == "iam" {
-		ns = iamNS
-	}
-	return queryResponse{XMLName: xml.Name{Local: req.op + "Response"}, NS: ns, Result: result, RequestID: req.id}
+	return queryResponse{XMLName: xml.Name{Local: req.op + "Response"}, NS: queryNS(req), Result: result, RequestID: req.id}
 }
 
 // isoTime is the XML protocols' timestamp (ISO-8601 UTC).
