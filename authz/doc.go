@@ -55,6 +55,18 @@
 // authz/audit, and the shared seams authz/api (wire shapes and the
 // contract) and authz/lferr (typed errors).
 //
+// Caches (cache.go, caller.go): what a decision reads from the store — the
+// decoded table, its registration, the settings, the resolved TableAccess
+// and the mask candidates per (table, principal set), the stored STS
+// session, and the IAM role/user/managed-policy records — is memoized per
+// catalog version (lf.VersionCache; STYLE §3 item 3). Every write
+// transaction bumps the version, so nothing is invalidated: an entry
+// computed at another version is never served. Only read transactions use
+// them, errors are never cached, and checks that depend on the clock or on
+// the session's tags (expiry, revocation cut-off, caller validation) run on
+// every call. A substituted LakeFormation model (tests) turns the decision
+// cache off, since its answers do not come from the versioned store.
+//
 // Decisions are pure functions of a read snapshot and the request (see
 // decision.go and decide.go): no I/O, no clock, no randomness inside them;
 // the facade reads the snapshot, draws the QueryAuthorizationId and calls

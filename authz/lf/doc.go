@@ -53,6 +53,11 @@
 // silent "no effect"); resources in another catalog than the call's are
 // refused; Condition is refused.
 //
+// VersionCache (cache.go) memoizes values computed in a read transaction
+// per catalog version, one generation at a time, bounded; the facade keys
+// its decision-input cache on it. TableAccessFor is TableAccess for a table
+// the caller has already decoded in the same transaction.
+//
 // LF-tags (keys, values, assignments, inheritance) belong to authz/lftag;
 // this package evaluates LF-tag policy grants against the effective tags
 // lftag computes.
