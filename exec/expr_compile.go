@@ -133,6 +133,32 @@ func (ev *exprEvaluator) Eval(b *Batch) (out arrow.Array, err error) {
 	return toArrow(v, b.N, ev.t, b.Sel)
 }
 
+// evalVec evaluates the expression over b and returns the root's output
+// vector, which the evaluator owns and reuses: it is valid only until the
+// next evaluation. Consumers that only read the values (aggregates) use it
+// to skip building an Arrow array per batch. It returns nil and no error
+// when the caller must use Eval instead (a pass-through column, or a batch
+// with no live row, which Eval answers without evaluating).
+func (ev *exprEvaluator) evalVec(b *Batch) (v *evec, err error) {
+	if b == nil || ev.passCol >= 0 || b.N == 0 || (b.Sel != nil && len(b.Sel) == 0) {
+		return nil, nil
+	}
+	if err := checkBatch(b); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			v = nil
+			err = &lferr.Error{Code: lferr.InternalService,
+				Message: fmt.Sprintf("BUG: expression evaluation panicked: %v", r),
+				Err:     fmt.Errorf("%s", debug.Stack())}
+		}
+	}()
+	ev.ctx.b, ev.ctx.n, ev.ctx.env = b, b.N, ev.env
+	ev.ctx.epoch++
+	return ev.root.eval(&ev.ctx, b.Sel)
+}
+
 // checkBatch validates the shape kernels rely on, so a malformed batch is
 // an error rather than an out-of-range panic.
 func checkBatch(b *Batch) error {
