@@ -443,11 +443,12 @@ type dtQuery struct {
 	aggs     []dtAgg
 	order    []dtOrder
 	limit    int
-	subWhere *dtPred // insub: the subquery's WHERE (over side 1)
+	subWhere *dtPred // insub, scalarsub: the subquery's WHERE (over side 1)
+	having   int     // group: HAVING count(*) > having; -1 none
 }
 
 func (q *dtQuery) two() bool {
-	return q.kind == "join" || q.kind == "leftjoin" || q.kind == "insub"
+	return q.kind == "join" || q.kind == "leftjoin" || q.kind == "insub" || q.kind == "scalarsub"
 }
 
 func (q *dtQuery) refSQL(r dtRef) string {
@@ -485,6 +486,8 @@ func (q *dtQuery) SQL() string {
 	for _, a := range q.aggs {
 		if a.fn == "count*" {
 			items = append(items, "count(*)")
+		} else if a.fn == "countd" {
+			items = append(items, "count(DISTINCT "+q.refSQL(a.ref)+")")
 		} else {
 			items = append(items, a.fn+"("+q.refSQL(a.ref)+")")
 		}
@@ -498,12 +501,15 @@ func (q *dtQuery) SQL() string {
 			j = "LEFT JOIN"
 		}
 		fmt.Fprintf(&b, " a %s %s.%s b ON a.k = b.k", j, dtDB, q.tables[1].name)
-	case "insub":
+	case "insub", "scalarsub":
 		b.WriteString(" a")
 	}
 	var conds []string
-	if q.kind == "insub" {
+	if q.kind == "insub" || q.kind == "scalarsub" {
 		s := fmt.Sprintf("a.k IN (SELECT b.k FROM %s.%s b", dtDB, q.tables[1].name)
+		if q.kind == "scalarsub" {
+			s = fmt.Sprintf("a.k = (SELECT max(b.k) FROM %s.%s b", dtDB, q.tables[1].name)
+		}
 		if q.subWhere != nil {
 			s += " WHERE " + q.subWhere.sql(q)
 		}
@@ -517,6 +523,9 @@ func (q *dtQuery) SQL() string {
 	}
 	if q.group != nil {
 		b.WriteString(" GROUP BY " + q.refSQL(*q.group))
+		if q.having >= 0 {
+			fmt.Fprintf(&b, " HAVING count(*) > %d", q.having)
+		}
 	}
 	if len(q.order) > 0 {
 		var ks []string
@@ -646,8 +655,8 @@ func (g *dtGen) query() *dtQuery {
 	if r.Intn(5) == 0 {
 		t1 = t0 // self-join, or a subquery on the same table
 	}
-	kinds := []string{"star", "proj", "proj", "distinct", "order", "order", "group", "group", "agg", "join", "leftjoin", "insub"}
-	q := &dtQuery{kind: kinds[r.Intn(len(kinds))], tables: [2]*dtTable{t0, t1}}
+	kinds := []string{"star", "proj", "proj", "distinct", "order", "order", "group", "group", "agg", "join", "leftjoin", "insub", "scalarsub"}
+	q := &dtQuery{kind: kinds[r.Intn(len(kinds))], tables: [2]*dtTable{t0, t1}, having: -1}
 	sides := []int{0}
 	if q.kind == "join" || q.kind == "leftjoin" {
 		sides = []int{0, 1}
@@ -659,10 +668,13 @@ func (g *dtGen) query() *dtQuery {
 		if q.kind == "group" {
 			ref, _ := g.pickRef(t0, 0, nil)
 			q.group = &ref
+			if r.Intn(3) == 0 {
+				q.having = r.Intn(4)
+			}
 		}
 		q.aggs = append(q.aggs, dtAgg{fn: "count*"})
 		for i := 0; i < 1+r.Intn(3); i++ {
-			fn := []string{"count", "min", "max", "sum"}[r.Intn(4)]
+			fn := []string{"count", "min", "max", "sum", "countd"}[r.Intn(5)]
 			ok := func(c dtCol) bool { return c.t.Kind != types.Bool }
 			if fn == "sum" {
 				ok = func(c dtCol) bool { return c.t.Kind == types.Int64 || c.t.Kind == types.Float64 }
@@ -688,7 +700,7 @@ func (g *dtGen) query() *dtQuery {
 		}
 		q.limit = 1 + r.Intn(12)
 	}
-	if q.kind == "insub" && r.Intn(3) != 0 {
+	if (q.kind == "insub" || q.kind == "scalarsub") && r.Intn(3) != 0 {
 		q.subWhere = g.pred(q, []int{1}, 1)
 	}
 	if r.Intn(4) != 0 {
@@ -801,6 +813,26 @@ func (g *dtGen) expect(q *dtQuery) (*dtExpect, error) {
 				from = append(from, [2][]types.Value{a, nil})
 			}
 		}
+	case "scalarsub":
+		var mx types.Value
+		found := false
+		for _, b := range g.views[q.tables[1].name].rows {
+			ok := tTrue
+			if q.subWhere != nil {
+				var err error
+				if ok, err = q.subWhere.eval([2][]types.Value{nil, b}); err != nil {
+					return &dtExpect{code: lferr.CodeOf(err)}, nil
+				}
+			}
+			if ok == tTrue && !b[0].Null && (!found || b[0].I > mx.I) {
+				mx, found = b[0], true
+			}
+		}
+		for _, a := range v0.rows {
+			if found && !a[0].Null && a[0].I == mx.I {
+				from = append(from, [2][]types.Value{a, nil})
+			}
+		}
 	default:
 		for _, a := range v0.rows {
 			from = append(from, [2][]types.Value{a, nil})
@@ -869,6 +901,9 @@ func (g *dtGen) expect(q *dtQuery) (*dtExpect, error) {
 		}
 		for _, k := range order {
 			gr := groups[k]
+			if q.having >= 0 && len(gr.rows) <= q.having {
+				continue
+			}
 			var out []types.Value
 			if q.group != nil {
 				out = append(out, gr.key)
@@ -935,6 +970,15 @@ func orderLess(keys []dtOrder, a, b []types.Value) bool {
 func aggregate(a dtAgg, rows [][2][]types.Value) types.Value {
 	if a.fn == "count*" {
 		return types.NewInt(int64(len(rows)))
+	}
+	if a.fn == "countd" {
+		seen := map[string]bool{}
+		for _, row := range rows {
+			if v := row[a.ref.side][a.ref.col]; !v.Null {
+				seen[canon(v)] = true
+			}
+		}
+		return types.NewInt(int64(len(seen)))
 	}
 	var n int64
 	var best types.Value
