@@ -542,10 +542,10 @@ func (q *dtQuery) SQL() string {
 	return b.String()
 }
 
-// dtGen generates queries for one principal, from its views (so literals
-// and the overflow bound fit what it sees); known is the columns the
-// generator mostly draws from: the authorized ones, and now and then any
-// column, so that unauthorized references are exercised too.
+// dtGen generates queries for one principal from its views, so literals
+// and the overflow bound fit what it sees. Columns are drawn from the
+// authorized ones, and now and then from all, so that references to
+// unauthorized columns are exercised too.
 type dtGen struct {
 	r     *rand.Rand
 	w     *dtWorld
