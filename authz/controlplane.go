@@ -132,7 +132,9 @@ func Open(home string, opts Options) (*ControlPlane, error) {
 	cp.lf = opts.LakeFormation
 	if cp.lf == nil {
 		cp.lf = lfModel{}
-		cp.resolved = &resolveCache{}
+		// A few KiB per entry (the table, its access explained): 4096
+		// entries bound the cache to tens of MiB.
+		cp.resolved = &resolveCache{Max: 4096}
 	}
 	if !accountRE.MatchString(cp.account) {
 		return nil, lferr.New(lferr.InvalidInput, "Account id %q is not 12 digits.", cp.account)
