@@ -336,6 +336,22 @@ func planSecure(full string, t *api.Table, authorized []plan.ScanColumn, out *ap
 		}
 	}
 
+	// exec never counts rows from file metadata under a policy (rule 9): a
+	// scan whose columns would all be partition keys also reads the first
+	// readable file column, hidden.
+	hasFile := false
+	for _, c := range all {
+		hasFile = hasFile || (!c.pk && c.tErr == nil && (c.auth || need[c.name]))
+	}
+	if !hasFile {
+		for _, c := range all {
+			if !c.pk && c.tErr == nil {
+				need[c.name] = true
+				break
+			}
+		}
+	}
+
 	// Scan columns in table order.
 	sp := &securePlan{}
 	idx := map[string]int{}

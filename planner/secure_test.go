@@ -714,3 +714,33 @@ func exprStrings(es []plan.Expr) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// TestSecureScanReadsAFileColumn: when only partition keys are authorized,
+// the secure scan still reads a (hidden) file column, so the row count
+// never comes from file metadata (rule 9), before and after pruning.
+func TestSecureScanReadsAFileColumn(t *testing.T) {
+	f := testCatalog()
+	f.answers["sales.events"] = &api.GetUnfilteredTableMetadataOutput{AuthorizedColumns: []string{"region"},
+		ColumnMasks: []api.ColumnMask{{ColumnName: "region", MaskExpression: "redact", MaskName: "r"}}}
+	for _, q := range []string{"SELECT region FROM sales.events", "SELECT count(*) FROM sales.events"} {
+		st, err := newTestPlanner(f).Plan(context.Background(), q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		sc := scanOf(t, st)
+		file := ""
+		for _, c := range sc.Columns {
+			if !c.PartitionKey {
+				file = c.Name
+			}
+		}
+		if sc.Secure == nil || file != "id" {
+			t.Errorf("%s: scan columns %+v, want the hidden file column id", q, sc.Columns)
+		}
+		for _, o := range sc.Secure.OutputCols {
+			if !sc.Columns[o].PartitionKey {
+				t.Errorf("%s: file column %s is an output", q, sc.Columns[o].Name)
+			}
+		}
+	}
+}
