@@ -234,6 +234,11 @@ func decode(req *request, v any) error {
 	if err := json.Unmarshal(b, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
+			if te.Field == "" {
+				// te.Type would name the Go input type, which is not the
+				// client's business (and changes with the code).
+				return &wireErr{code: "SerializationException", status: 400, msg: "The request body must be a JSON object, not JSON " + te.Value + "."}
+			}
 			return &wireErr{code: "SerializationException", status: 400, msg: "Field " + quote(te.Field) + " has the wrong type: expected " + te.Type.String() + ", got JSON " + te.Value + "."}
 		}
 		return &wireErr{code: "SerializationException", status: 400, msg: "The request body is not valid JSON: " + err.Error()}

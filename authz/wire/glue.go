@@ -316,17 +316,6 @@ func glueBatchDeleteTable(s *Server, req *request, in *batchDeleteTableReq) (any
 	}{errs}, nil
 }
 
-// tableReq is the table that partition operations address.
-type tableReq struct {
-	CatalogId    string `json:"CatalogId"`
-	DatabaseName string `json:"DatabaseName"`
-	TableName    string `json:"TableName"`
-}
-
-func (in *tableReq) target() sts.Target {
-	return sts.Target{Database: in.DatabaseName, Table: in.TableName}
-}
-
 // Lake Formation permissions on the whole table that partition
 // operations need of role sessions (VISION rule 12).
 var (
@@ -335,31 +324,41 @@ var (
 	partitionDeleters = []string{"DELETE", "ALTER", "DROP"}
 )
 
+func tableTarget(db, table string) sts.Target { return sts.Target{Database: db, Table: table} }
+
 // partitionGate checks the catalog, then gates a partition operation on
-// in's table for a role session holding one of perms.
-func (s *Server) partitionGate(req *request, in *tableReq, perms []string) error {
-	return s.catalogGate(req, in.CatalogId, in.target(), s.needTable(in.DatabaseName, in.TableName, perms...))
+// db.table for a role session holding one of perms.
+func (s *Server) partitionGate(req *request, catalogID, db, table string, perms []string) error {
+	return s.catalogGate(req, catalogID, tableTarget(db, table), s.needTable(db, table, perms...))
 }
 
+// The partition operations' inputs spell out CatalogId, DatabaseName and
+// TableName rather than embed a shared struct: a wrong type's error names
+// the field's path, which must stay the wire name.
+
 type partReq struct {
-	tableReq
+	CatalogId       string   `json:"CatalogId"`
+	DatabaseName    string   `json:"DatabaseName"`
+	TableName       string   `json:"TableName"`
 	PartitionValues []string `json:"PartitionValues"`
 }
 
 type createPartitionReq struct {
-	tableReq
+	CatalogId      string             `json:"CatalogId"`
+	DatabaseName   string             `json:"DatabaseName"`
+	TableName      string             `json:"TableName"`
 	PartitionInput api.PartitionInput `json:"PartitionInput"`
 }
 
 func glueCreatePartition(s *Server, req *request, in *createPartitionReq) (any, error) {
-	if err := s.partitionGate(req, &in.tableReq, partitionWriters); err != nil {
+	if err := s.partitionGate(req, in.CatalogId, in.DatabaseName, in.TableName, partitionWriters); err != nil {
 		return nil, err
 	}
 	return nil, s.cp.Catalog().BatchCreatePartition(req.ctx, s.account, in.DatabaseName, in.TableName, []api.PartitionInput{in.PartitionInput})
 }
 
 func glueGetPartition(s *Server, req *request, in *partReq) (any, error) {
-	if err := s.partitionGate(req, &in.tableReq, partitionReaders); err != nil {
+	if err := s.partitionGate(req, in.CatalogId, in.DatabaseName, in.TableName, partitionReaders); err != nil {
 		return nil, err
 	}
 	p, err := s.cp.Catalog().GetPartition(req.ctx, s.account, in.DatabaseName, in.TableName, in.PartitionValues)
@@ -372,12 +371,14 @@ func glueGetPartition(s *Server, req *request, in *partReq) (any, error) {
 }
 
 type getPartitionsReq struct {
-	tableReq
-	Expression string `json:"Expression"`
+	CatalogId    string `json:"CatalogId"`
+	DatabaseName string `json:"DatabaseName"`
+	TableName    string `json:"TableName"`
+	Expression   string `json:"Expression"`
 }
 
 func glueGetPartitions(s *Server, req *request, in *getPartitionsReq) (any, error) {
-	c, err := s.catalogClient(req, in.CatalogId, in.target())
+	c, err := s.catalogClient(req, in.CatalogId, tableTarget(in.DatabaseName, in.TableName))
 	if err != nil {
 		return nil, err
 	}
@@ -405,7 +406,9 @@ type partitionError struct {
 }
 
 type batchCreatePartitionReq struct {
-	tableReq
+	CatalogId          string               `json:"CatalogId"`
+	DatabaseName       string               `json:"DatabaseName"`
+	TableName          string               `json:"TableName"`
 	PartitionInputList []api.PartitionInput `json:"PartitionInputList"`
 }
 
@@ -416,7 +419,7 @@ func glueBatchCreatePartition(s *Server, req *request, in *batchCreatePartitionR
 	if err := partitionCount("PartitionInputList", len(in.PartitionInputList), 100); err != nil {
 		return nil, err
 	}
-	c, err := s.client(req, in.target())
+	c, err := s.client(req, tableTarget(in.DatabaseName, in.TableName))
 	if err != nil {
 		return nil, err
 	}
@@ -437,7 +440,7 @@ func glueBatchCreatePartition(s *Server, req *request, in *batchCreatePartitionR
 }
 
 func glueDeletePartition(s *Server, req *request, in *partReq) (any, error) {
-	if err := s.partitionGate(req, &in.tableReq, partitionDeleters); err != nil {
+	if err := s.partitionGate(req, in.CatalogId, in.DatabaseName, in.TableName, partitionDeleters); err != nil {
 		return nil, err
 	}
 	return nil, s.cp.Catalog().DeletePartition(req.ctx, s.account, in.DatabaseName, in.TableName, in.PartitionValues)
@@ -449,7 +452,9 @@ type partitionValueList []struct {
 }
 
 type batchDeletePartitionReq struct {
-	tableReq
+	CatalogId          string             `json:"CatalogId"`
+	DatabaseName       string             `json:"DatabaseName"`
+	TableName          string             `json:"TableName"`
 	PartitionsToDelete partitionValueList `json:"PartitionsToDelete"`
 }
 
@@ -460,7 +465,7 @@ func glueBatchDeletePartition(s *Server, req *request, in *batchDeletePartitionR
 	if err := partitionCount("PartitionsToDelete", len(in.PartitionsToDelete), 25); err != nil {
 		return nil, err
 	}
-	if err := s.gate(req, in.target(), s.needTable(in.DatabaseName, in.TableName, partitionDeleters...)); err != nil {
+	if err := s.gate(req, tableTarget(in.DatabaseName, in.TableName), s.needTable(in.DatabaseName, in.TableName, partitionDeleters...)); err != nil {
 		return nil, err
 	}
 	errs := []partitionError{}
@@ -529,7 +534,9 @@ func glueGetUnfilteredPartitionMetadata(s *Server, req *request, in *unfilteredP
 }
 
 type batchGetPartitionReq struct {
-	tableReq
+	CatalogId       string             `json:"CatalogId"`
+	DatabaseName    string             `json:"DatabaseName"`
+	TableName       string             `json:"TableName"`
 	PartitionsToGet partitionValueList `json:"PartitionsToGet"`
 }
 
@@ -542,7 +549,7 @@ func glueBatchGetPartition(s *Server, req *request, in *batchGetPartitionReq) (a
 	if err := partitionCount("PartitionsToGet", len(in.PartitionsToGet), 1000); err != nil {
 		return nil, err
 	}
-	if err := s.gate(req, in.target(), s.needTable(in.DatabaseName, in.TableName, partitionReaders...)); err != nil {
+	if err := s.gate(req, tableTarget(in.DatabaseName, in.TableName), s.needTable(in.DatabaseName, in.TableName, partitionReaders...)); err != nil {
 		return nil, err
 	}
 	out := struct {
