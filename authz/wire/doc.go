@@ -35,6 +35,17 @@
 // revokes, listings and filter creation pass the caller to authz/lf,
 // which applies LF's own rules (grant option, administrators).
 //
+// Operations. Each protocol has one table from operation name to
+// handler (glueOps, lfOps, stsOps, iamOps). ServeHTTP routes, reads the
+// body, authenticates, maps errors to the protocol's shape and encodes
+// the reply once for all of them; jsonOp (LF, Glue) decodes the body into
+// the operation's input type and queryOp (STS, IAM) checks its required
+// parameters and wraps the OpResult, so a handler holds only what is its
+// own: validation, the authorization gate, the call, the reply's shape.
+// Operations that differ only in the backing function (grant and revoke,
+// create and update, the LF-tag calls) are one handler over that
+// function.
+//
 // There is no replay cache: botocore signs only content-type, host,
 // x-amz-date and the token, so two identical calls within one second (a
 // quick retry, a repeated lookup) carry the same signature and must both
