@@ -128,6 +128,8 @@ func dtRunSeed(t *testing.T, seed int64, st *dtStats) {
 		t.Fatalf("seed %d: %v", seed, err)
 	}
 	l := newLake(t)
+	// Close now rather than at the test's end: long runs open hundreds.
+	defer l.eng.Close()
 	if err := w.build(l); err != nil {
 		t.Fatalf("seed %d: building the lake: %v\n%s", seed, err, w.describe(nil))
 	}
