@@ -1,5 +1,16 @@
 package planner
 
+// secure.go owns the secure scan's planning (VISION enforcement rules
+// 6–10): a GetUnfilteredTableMetadata answer with a RowFilter, CellFilters
+// or ColumnMasks becomes a plan.SecureScan. Row and cell filters are
+// parsed strictly and bound with authz/rowfilter, then translated to plan
+// expressions with the same three-valued meaning; masks are compiled with
+// authz/mask and specialized for Planner.Principal, lowered to exec's
+// built-in kernels or to its per-row CEL fallback (mask_cel). Columns the
+// policies read but the caller may not see are scanned, never output.
+// Anything that cannot be enforced fails the query, without quoting the
+// policy.
+
 import (
 	"encoding/json"
 	"strings"
