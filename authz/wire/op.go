@@ -56,8 +56,8 @@ func inTx[T any](txn func(func(*store.Tx) error) error, fn func(*store.Tx) (T, e
 	return out, err
 }
 
-// orEmpty answers a missing list as []: AWS never sends null lists and
-// some clients (the CLI's paginators) fail on them.
+// orEmpty answers a missing list as [], as AWS does: a client may treat
+// null and an empty list differently.
 func orEmpty[T any](s []T) []T {
 	if s == nil {
 		return []T{}
