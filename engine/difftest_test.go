@@ -333,7 +333,8 @@ func b2i(b bool) int {
 // only authorized and policy-read columns; opt.pruneSecure can only add a
 // file column the scan already has), and exec refuses it with
 // "BUG: secure scan ... reads no file column". Without the mask the scan
-// is not a secure one and the query answers.
+// is not a secure one and the query answers. Fixed by 81f83f2 (the secure
+// scan reads a hidden file column when all its columns are keys).
 func TestDifftestFound_PartitionKeyOnlyGrant(t *testing.T) {
 	l := newLake(t)
 	tb := &dtTable{name: "parts", partitioned: true, cols: []dtCol{
