@@ -295,17 +295,18 @@ func (r *Reader) decodePiece(n int64) error {
 		r.big.Release()
 	}
 	r.big, r.off = big, 0
-	r.decode = nextDecode(r.decode, bytes, n)
+	r.decode = nextDecode(r.decode, bytes, n, decodeBytes)
 	return nil
 }
 
-// nextDecode is the decode size after a piece of n rows took bytes.
-func nextDecode(cur, bytes, n int64) int64 {
+// nextDecode is the decode size after a piece of n rows took bytes, for
+// pieces of about limit bytes.
+func nextDecode(cur, bytes, n, limit int64) int64 {
 	if n <= 0 {
 		return cur
 	}
 	if perRow := bytes / n; perRow > 0 {
-		return min(max(decodeBytes/perRow, 1), decodeBatch)
+		return min(max(limit/perRow, 1), decodeBatch)
 	}
 	return cur
 }

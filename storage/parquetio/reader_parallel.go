@@ -24,10 +24,10 @@ import (
 //
 // Memory stays bounded independently of file size: each in-flight row
 // group holds at most one finished piece (unbuffered hand-off) plus the
-// one it is building, and a piece is at most decodeBytes.
+// one it is building, and pieces aim at decodeBytes/inFlight, so about
+// 2*decodeBytes are decoded at any time (the serial path: decodeBytes).
 
-// maxInFlight caps the row groups decoded at once whatever GOMAXPROCS is,
-// which bounds memory at about 2*maxInFlight*decodeBytes.
+// maxInFlight caps the row groups decoded at once whatever GOMAXPROCS is.
 const maxInFlight = 8
 
 // parallelism is how many row groups a new Reader may decode at once: 0
@@ -49,10 +49,14 @@ type rgJob struct {
 
 type prefetcher struct {
 	inFlight int
-	queue    []*rgJob // in row-group order; queue[0] is being consumed
-	done     chan struct{}
-	stopped  bool
-	wg       sync.WaitGroup
+	// pieceBytes is the decoded size a piece aims at: decodeBytes shared
+	// by the row groups in flight, so that peak memory stays near the
+	// serial path's however large the row groups are.
+	pieceBytes int64
+	queue      []*rgJob // in row-group order; queue[0] is being consumed
+	done       chan struct{}
+	stopped    bool
+	wg         sync.WaitGroup
 	// decode is the last measured decode size, shared by the jobs so that
 	// later row groups start at the right piece size.
 	decode atomic.Int64
@@ -67,9 +71,11 @@ func newPrefetcher(r *Reader) *prefetcher {
 	if p < 2 {
 		return nil
 	}
-	// One more than P: the row group being consumed is usually decoded
-	// already, and the others keep every P busy meanwhile.
-	return &prefetcher{inFlight: min(p+1, maxInFlight, len(r.rgs)), done: make(chan struct{})}
+	// P row groups: while the consumer works on the earliest (usually
+	// decoded already), P-1 goroutines decode ahead. More in flight showed
+	// no gain on two cores and raised peak memory.
+	n := min(p, maxInFlight, len(r.rgs))
+	return &prefetcher{inFlight: n, pieceBytes: decodeBytes / int64(n), done: make(chan struct{})}
 }
 
 // nextParallel is Next on the decode-ahead path.
@@ -196,7 +202,7 @@ func (r *Reader) decodeRowGroup(j *rgJob, rg int, crs []*pqarrow.ColumnReader, r
 			return
 		}
 		left -= n
-		decode = nextDecode(decode, bytes, n)
+		decode = nextDecode(decode, bytes, n, p.pieceBytes)
 		p.decode.Store(decode)
 		if !send(piece{rec: rec}) {
 			return
