@@ -20,7 +20,7 @@ import (
 
 func (s *Session) insert(ctx context.Context, st *planner.Insert) (*Rows, error) {
 	if len(st.Table.PartitionKeys) > 0 {
-		return nil, lferr.New(lferr.Unsupported, "INSERT into partitioned table %s.%s is not supported yet", st.Table.DatabaseName, st.Table.Name)
+		return s.insertPartitioned(ctx, st)
 	}
 	unlock := s.e.lockTable(tableLocation(st.Table))
 	defer unlock()

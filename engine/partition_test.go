@@ -1,0 +1,173 @@
+package engine_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/sluicedb/sluice/authz/audit"
+	"github.com/sluicedb/sluice/authz/lferr"
+)
+
+// partitioned creates sales.ev, partitioned by (region string, year
+// bigint), inside the registered warehouse, and returns its directory.
+func partitioned(t *testing.T, l *lake) string {
+	t.Helper()
+	dir := filepath.Join(l.eng.Home(), "warehouse", "sales.db", "ev")
+	l.exec(fmt.Sprintf("CREATE EXTERNAL TABLE sales.ev (id BIGINT, v VARCHAR(20)) PARTITIONED BY (region VARCHAR(20), year BIGINT) STORED AS PARQUET LOCATION 'file://%s'", filepath.ToSlash(dir)))
+	return dir
+}
+
+// partitionDirs lists the directories under dir holding Parquet files,
+// relative to dir.
+func partitionDirs(t *testing.T, dir string) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".parquet") {
+			rel, _ := filepath.Rel(dir, filepath.Dir(p))
+			seen[filepath.ToSlash(rel)] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for d := range seen {
+		out = append(out, d)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestPartitionedInsert(t *testing.T) {
+	l := shop(t)
+	dir := partitioned(t, l)
+	res := mustExec(t, l.admin, "INSERT INTO sales.ev VALUES (1,'a','eu',2024), (2,'b','us',2024), (3,'c','eu',2025), (4,'d',NULL,2024), (5,'e','a/b=c',NULL), (6,'f','eu',2024)")
+	if res.Affected != 6 {
+		t.Errorf("affected = %d, want 6", res.Affected)
+	}
+	// A second INSERT into existing and new partitions.
+	mustExec(t, l.admin, "INSERT INTO sales.ev SELECT id + 10, v, region, year + 1 FROM sales.ev WHERE region = 'eu'")
+
+	wantDirs := []string{
+		"region=__HIVE_DEFAULT_PARTITION__/year=2024",
+		"region=a%2Fb%3Dc/year=__HIVE_DEFAULT_PARTITION__",
+		"region=eu/year=2024", "region=eu/year=2025", "region=eu/year=2026",
+		"region=us/year=2024",
+	}
+	if got := partitionDirs(t, dir); strings.Join(got, " ") != strings.Join(wantDirs, " ") {
+		t.Errorf("partition directories = %v, want %v", got, wantDirs)
+	}
+
+	// The partition keys are in the path only, not in the files.
+	if got := query(t, l.admin, "DESCRIBE sales.ev"); got != "id,bigint,;v,varchar(20),;region,varchar(20),partition key;year,bigint,partition key" {
+		t.Errorf("DESCRIBE = %s", got)
+	}
+	cases := []struct{ sql, want string }{
+		{"SELECT id, v, region, year FROM sales.ev ORDER BY id",
+			"1,a,eu,2024;2,b,us,2024;3,c,eu,2025;4,d,NULL,2024;5,e,a/b=c,NULL;6,f,eu,2024;11,a,eu,2025;13,c,eu,2026;16,f,eu,2025"},
+		{"SELECT id FROM sales.ev WHERE region = 'eu' AND year = 2024 ORDER BY id", "1;6"},
+		{"SELECT id FROM sales.ev WHERE region IS NULL", "4"},
+		{"SELECT id FROM sales.ev WHERE year IS NULL", "5"},
+		{"SELECT id FROM sales.ev WHERE region = 'a/b=c'", "5"},
+		{"SELECT region, count(*) FROM sales.ev WHERE year = 2025 GROUP BY region", "eu,3"},
+	}
+	for _, c := range cases {
+		if got := query(t, l.admin, c.sql); got != c.want {
+			t.Errorf("%s = %s, want %s", c.sql, got, c.want)
+		}
+	}
+
+	// The catalog holds each partition once, at its directory.
+	parts, err := l.cp.ClientFor(l.cp.Admin()).GetPartitions(bg, "sales", "ev", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range parts {
+		loc := ""
+		if p.StorageDescriptor != nil {
+			loc = p.StorageDescriptor.Location
+		}
+		rel := strings.TrimPrefix(loc, "file://"+filepath.ToSlash(dir)+"/")
+		got = append(got, strings.Join(p.Values, "|")+"@"+strings.TrimSuffix(rel, "/"))
+	}
+	sort.Strings(got)
+	want := []string{
+		"__HIVE_DEFAULT_PARTITION__|2024@region=__HIVE_DEFAULT_PARTITION__/year=2024",
+		"a/b=c|__HIVE_DEFAULT_PARTITION__@region=a%2Fb%3Dc/year=__HIVE_DEFAULT_PARTITION__",
+		"eu|2024@region=eu/year=2024", "eu|2025@region=eu/year=2025", "eu|2026@region=eu/year=2026",
+		"us|2024@region=us/year=2024",
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("catalog partitions = %v\nwant %v", got, want)
+	}
+
+	// Pruning: EXPLAIN of a partition filter reads one partition.
+	if got := query(t, l.admin, "EXPLAIN SELECT id FROM sales.ev WHERE region = 'us'"); !strings.Contains(got, "partitions: 1;") {
+		t.Errorf("EXPLAIN of a one-partition filter: %s", got)
+	}
+}
+
+// TestPartitionedInsertFailsAtomically: a statement whose source fails
+// midway leaves no files and no partitions.
+func TestPartitionedInsertFailsAtomically(t *testing.T) {
+	l := shop(t)
+	dir := partitioned(t, l)
+	// The second partition's value is longer than the catalog allows.
+	long := strings.Repeat("x", 1100)
+	err := execErr(l.admin, "INSERT INTO sales.ev VALUES (1,'a','eu',2024), (2,'b','"+long+"',2024)")
+	if err == nil {
+		t.Fatal("a partition value of 1100 characters was accepted")
+	}
+	t.Logf("refused: %.200v", err)
+	if got := partitionDirs(t, dir); len(got) != 0 {
+		t.Errorf("files left behind: %v", got)
+	}
+	parts, err := l.cp.ClientFor(l.cp.Admin()).GetPartitions(bg, "sales", "ev", "")
+	if err != nil || len(parts) != 0 {
+		t.Errorf("partitions left behind: %v %v", parts, err)
+	}
+}
+
+// TestPartitionedInsertRule12: a role with INSERT on the whole table
+// writes new partitions with the credentials vended for the table
+// location; one whose access is restricted cannot write at all.
+func TestPartitionedInsertRule12(t *testing.T) {
+	l := shop(t)
+	partitioned(t, l)
+	l.role("writer")
+	l.grant("writer", tableRes("sales", "ev"), "SELECT", "INSERT")
+	w := l.as("writer")
+	mustExec(t, w, "INSERT INTO sales.ev VALUES (1,'a','eu',2024), (2,'b','us',2025)")
+	// One read-write vend, for the table location (covering both new
+	// partition directories).
+	vends, err := audit.Read(l.eng.Home(), audit.Filter{QueryId: w.QueryID(), EventName: "GetDataAccess"})
+	if err != nil || len(vends) != 1 || vends[0].Scope != "READWRITE" || !strings.HasSuffix(vends[0].VendedPath, "/ev/") {
+		t.Errorf("INSERT's credential vend: %+v %v", vends, err)
+	}
+	if got := query(t, w, "SELECT id, region, year FROM sales.ev ORDER BY id"); got != "1,eu,2024;2,us,2025" {
+		t.Errorf("writer reads back %s", got)
+	}
+
+	// LF refuses a named INSERT beside a partial SELECT; tags produce the
+	// combination (column v tagged away from the table's tag, rule 3).
+	l.role("clerk")
+	l.createTag("area", "shop", "pci")
+	l.assign("sales", "ev", "area", "shop")
+	l.assign("sales", "ev", "area", "pci", "v")
+	l.grant("clerk", tagPolicy("TABLE", "area", "shop"), "SELECT", "INSERT")
+	c := l.as("clerk")
+	wantCode(t, "column-restricted INSERT", execErr(c, "INSERT INTO sales.ev VALUES (3,'c','eu',2024)"), lferr.AccessDenied)
+	if got := query(t, l.admin, "SELECT count(*) FROM sales.ev"); got != "2" {
+		t.Errorf("rows after refused insert: %s", got)
+	}
+}
