@@ -8,6 +8,7 @@ import (
 
 	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/planner/plan"
+	"github.com/sluicedb/sluice/planner/types"
 )
 
 // secureScan applies a plan.SecureScan to each batch of scan columns, in the
@@ -52,7 +53,7 @@ func newSecureScan(n *plan.Scan, env *Env) (*secureScan, error) {
 	ss := &secureScan{mem: env.allocator(), ncols: nc, guards: make([]Evaluator, nc), masks: make([]Evaluator, nc), touched: make([]bool, nc)}
 	var err error
 	if s.RowFilter != nil {
-		if ss.filter, err = opCompilePred(s.RowFilter, env); err != nil {
+		if ss.filter, err = policyCompile(s.RowFilter, env, true); err != nil {
 			return nil, err
 		}
 	}
@@ -60,7 +61,7 @@ func newSecureScan(n *plan.Scan, env *Env) (*secureScan, error) {
 		if g == nil {
 			continue
 		}
-		if ss.guards[i], err = opCompile(g, env); err != nil {
+		if ss.guards[i], err = policyCompile(g, env, false); err != nil {
 			return nil, err
 		}
 		ss.touched[i] = true
@@ -69,7 +70,7 @@ func newSecureScan(n *plan.Scan, env *Env) (*secureScan, error) {
 		if m == nil {
 			continue
 		}
-		if ss.masks[i], err = opCompile(m, env); err != nil {
+		if ss.masks[i], err = policyCompile(m, env, false); err != nil {
 			return nil, err
 		}
 		ss.touched[i] = true
@@ -224,4 +225,23 @@ func secureNullWhereNotTrue(mem memory.Allocator, arr arrow.Array, guard arrow.A
 func opRetain(a arrow.Array) arrow.Array {
 	a.Retain()
 	return a
+}
+
+// policyCompile compiles a row filter, cell guard or mask with
+// CompilePolicyExpr, whose errors never quote the policy's text or name the
+// (possibly hidden) columns it reads (VISION rules 8 and 10). pred marks a
+// row filter, which filters through a Selector like a user predicate.
+func policyCompile(e plan.Expr, env *Env, pred bool) (Evaluator, error) {
+	ev, err := CompilePolicyExpr(e, env)
+	if err != nil {
+		return nil, err
+	}
+	if pred {
+		if k := e.Type().Kind; k == types.Bool || k == types.Null {
+			if _, ok := ev.(Selector); ok {
+				return boolEvaluator{ev}, nil
+			}
+		}
+	}
+	return ev, nil
 }
