@@ -120,7 +120,7 @@ func batchSchema(cols []parquetio.Column) (*arrow.Schema, error) {
 // old ones are removed.
 func (s *Session) rewrite(ctx context.Context, t *api.Table, where plan.Expr, set map[int]plan.Expr) (*Rows, error) {
 	if len(t.PartitionKeys) > 0 {
-		return nil, lferr.New(lferr.Unsupported, "DELETE/UPDATE on partitioned table %s.%s is not supported yet", t.DatabaseName, t.Name)
+		return s.rewritePartitioned(ctx, t, where, set)
 	}
 	cols, _, err := tableColumns(t)
 	if err != nil {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/exec"
 	"github.com/sluicedb/sluice/planner"
+	"github.com/sluicedb/sluice/planner/plan"
 	"github.com/sluicedb/sluice/planner/types"
 	"github.com/sluicedb/sluice/storage"
 	"github.com/sluicedb/sluice/storage/parquetio"
@@ -267,11 +269,13 @@ func partitionSD(t *api.Table, location string) *api.StorageDescriptor {
 // compactPartition merges a partition directory's small files once there
 // are enough of them (see compactSmallFiles); failures only leave them small.
 func (s *Session) compactPartition(ctx context.Context, st storage.Store, dir string) {
-	files, err := parquetio.DataFiles(ctx, st, dir)
-	if err != nil || len(files) < compactAfter {
+	// Rooted at the partition, as scans open it: compaction manifests
+	// name files relative to their directory's store.
+	pst, err := storage.Sub(st, dir)
+	if err != nil {
 		return
 	}
-	_, _ = parquetio.Compact(ctx, st, dir, parquetio.CompactOptions{MinFiles: compactAfter, Grace: parquetio.DefaultGrace})
+	s.compactSmallFiles(ctx, pst)
 }
 
 func sameValues(a, b []types.Value) bool {
@@ -307,4 +311,341 @@ func arrowValue(a arrow.Array, i int, t types.T) (types.Value, error) {
 		return types.NewTimestamp(int64(x.Value(i))), nil
 	}
 	return types.Value{}, lferr.New(lferr.Unsupported, "partition key of type %s (%s) cannot be written", t, a.DataType())
+}
+
+// partDir is one catalog partition of a table being rewritten: its
+// directory relative to the table location and its typed key values.
+type partDir struct {
+	dir  string
+	vals []types.Value
+}
+
+// tablePartitions lists the table's catalog partitions (what reads see)
+// as directories under the table location. A partition stored elsewhere
+// is refused: the credentials vended for the table location do not reach
+// it, and skipping it would leave rows a DELETE or UPDATE should change.
+func (s *Session) tablePartitions(ctx context.Context, t *api.Table, loc string, keyTypes []types.T) ([]partDir, error) {
+	parts, err := s.cur.client().GetPartitions(ctx, t.DatabaseName, t.Name, "")
+	if err != nil {
+		return nil, err
+	}
+	base := strings.TrimSuffix(loc, "/") + "/"
+	out := make([]partDir, 0, len(parts))
+	seen := map[string]bool{}
+	for _, p := range parts {
+		if len(p.Values) != len(keyTypes) {
+			return nil, lferr.New(lferr.InvalidInput, "partition %v of %s.%s has %d values for %d keys", p.Values, t.DatabaseName, t.Name, len(p.Values), len(keyTypes))
+		}
+		ploc := ""
+		if p.StorageDescriptor != nil {
+			ploc = strings.TrimSuffix(p.StorageDescriptor.Location, "/") + "/"
+		}
+		if !strings.HasPrefix(ploc, base) || ploc == base {
+			return nil, lferr.New(lferr.Unsupported, "partition %v of %s.%s is stored at %q, outside the table location %q: DELETE/UPDATE can only rewrite partitions under the table location",
+				p.Values, t.DatabaseName, t.Name, ploc, base)
+		}
+		dir := strings.TrimPrefix(ploc, base)
+		if err := storage.CheckPrefix(dir); err != nil {
+			return nil, err
+		}
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		vals := make([]types.Value, len(keyTypes))
+		for i, raw := range p.Values {
+			sv := types.NewString(raw)
+			if raw == storage.HiveDefaultPartition {
+				sv = types.Value{Kind: types.String, Null: true}
+			}
+			if vals[i], err = storage.ParsePartitionValue(sv, keyTypes[i]); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, partDir{dir: dir, vals: vals})
+	}
+	return out, nil
+}
+
+// rewritePartitioned is rewrite (DELETE, UPDATE) for a partitioned table:
+// copy-on-write per partition directory. WHERE and SET see the data
+// columns read from the files and the partition keys as constant columns
+// of each partition. Changing a partition key would move rows between
+// directories, which is refused.
+func (s *Session) rewritePartitioned(ctx context.Context, t *api.Table, where plan.Expr, set map[int]plan.Expr) (*Rows, error) {
+	cols, nData, err := tableColumns(t)
+	if err != nil {
+		return nil, err
+	}
+	for i := range set {
+		if i >= nData && i < len(cols) {
+			return nil, lferr.New(lferr.Unsupported, "UPDATE of partition key %s of %s.%s is not supported: it would move rows to another partition (DELETE and INSERT them instead)", cols[i].Name, t.DatabaseName, t.Name)
+		}
+	}
+	loc := tableLocation(t)
+	if loc == "" {
+		return nil, lferr.New(lferr.InvalidInput, "table %s.%s has no location to write to", t.DatabaseName, t.Name)
+	}
+	ts := make([]types.T, len(cols))
+	for i, c := range cols {
+		ts[i] = c.T
+	}
+	dataCols := cols[:nData]
+	schema, err := batchSchema(dataCols)
+	if err != nil {
+		return nil, err
+	}
+	env := s.newEnv(ctx)
+	var pred exec.Evaluator
+	if where != nil {
+		if pred, err = exec.CompileExpr(where, env); err != nil {
+			return nil, err
+		}
+	}
+	setters := make([]exec.Evaluator, len(cols))
+	for i, e := range set {
+		if i < 0 || i >= len(cols) {
+			return nil, lferr.AssertionFailedf("update column %d out of range", i)
+		}
+		if setters[i], err = exec.CompileExpr(e, env); err != nil {
+			return nil, err
+		}
+	}
+	perms := []string{"DELETE"}
+	if set != nil {
+		perms = []string{"INSERT", "DELETE"}
+	}
+	st, err := s.cur.store(ctx, t.DatabaseName, t.Name, loc, perms)
+	if err != nil {
+		return nil, err
+	}
+	unlock := s.e.lockTable(loc)
+	defer unlock()
+	parts, err := s.tablePartitions(ctx, t, loc, ts[nData:])
+	if err != nil {
+		return nil, err
+	}
+	pr := &partRewrite{s: s, st: st, env: env, ts: ts, nData: nData, dataCols: dataCols, schema: schema, pred: pred, setters: setters}
+	var affected int64
+	for _, p := range parts {
+		n, err := pr.partition(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		affected += n
+	}
+	verb := "deleted"
+	if set != nil {
+		verb = "updated"
+	}
+	return &Rows{Affected: affected, Message: fmt.Sprintf("%d rows %s", affected, verb)}, nil
+}
+
+// partRewrite carries one DELETE/UPDATE over the partitions of a table.
+type partRewrite struct {
+	s        *Session
+	st       storage.Store
+	env      *exec.Env
+	ts       []types.T // data columns then partition keys
+	nData    int
+	dataCols []parquetio.Column
+	schema   *arrow.Schema // of the data columns, as files hold them
+	pred     exec.Evaluator
+	setters  []exec.Evaluator
+}
+
+// partition rewrites the files of one partition directory holding
+// affected rows, and returns how many rows were affected.
+func (pr *partRewrite) partition(ctx context.Context, p partDir) (int64, error) {
+	// Rooted at the partition, as scans open it: the rewrite's manifest
+	// names files relative to their directory's store, and a scan of the
+	// partition must recognize the files it replaced.
+	st, err := storage.Sub(pr.st, p.dir)
+	if err != nil {
+		return 0, err
+	}
+	files, err := parquetio.DataFiles(ctx, st, "")
+	if err != nil {
+		return 0, err
+	}
+	// First pass: which files hold an affected row? Untouched files stay.
+	var replaced []string
+	for _, o := range files {
+		if strings.Contains(o.Key, "/") {
+			continue // a deeper directory is not this partition's
+		}
+		_, err := pr.eachBatch(ctx, st, o.Key, p, func(b *exec.Batch) error {
+			hit, err := matchMask(b, pr.pred)
+			if err != nil {
+				return err
+			}
+			for _, h := range hit {
+				if h {
+					return errHit
+				}
+			}
+			return nil
+		})
+		switch {
+		case err == errHit:
+			replaced = append(replaced, o.Key)
+		case err != nil:
+			return 0, err
+		}
+	}
+	if len(replaced) == 0 {
+		return 0, nil
+	}
+	// Second pass: the kept (or updated) rows of the affected files go
+	// into one new file of the directory, swapped in atomically.
+	var affected int64
+	update := hasSetter(pr.setters)
+	_, _, err = parquetio.ReplaceFiles(ctx, st, "", replaced, pr.dataCols, func(w *parquetio.Writer) error {
+		for _, key := range replaced {
+			_, err := pr.eachBatch(ctx, st, key, p, func(b *exec.Batch) error {
+				hit, err := matchMask(b, pr.pred)
+				if err != nil {
+					return err
+				}
+				var arrs []arrow.Array
+				n := b.N
+				if !update {
+					sel := make([]int32, 0, b.N)
+					for i := 0; i < b.N; i++ {
+						if !hit[i] {
+							sel = append(sel, int32(i))
+						} else {
+							affected++
+						}
+					}
+					if len(sel) == 0 {
+						return nil
+					}
+					data := &exec.Batch{Cols: b.Cols[:pr.nData], N: b.N, Sel: sel}
+					if arrs, n, err = exec.Densify(pr.env.Alloc, data, pr.ts[:pr.nData]); err != nil {
+						return err
+					}
+				} else {
+					for _, h := range hit {
+						if h {
+							affected++
+						}
+					}
+					all, err := updateBatch(pr.env, b, pr.ts, pr.setters, hit)
+					if err != nil {
+						return err
+					}
+					// The key columns are constants of the directory.
+					releaseAll(all[pr.nData:])
+					arrs = all[:pr.nData]
+				}
+				out := array.NewRecordBatch(pr.schema, arrs, int64(n))
+				releaseAll(arrs)
+				err = w.Write(out)
+				out.Release()
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}, parquetio.CompactOptions{Grace: parquetio.DefaultGrace})
+	if err != nil {
+		return 0, err
+	}
+	return affected, nil
+}
+
+// errHit stops the first pass over a file at its first affected row.
+var errHit = errors.New("affected row found")
+
+// eachBatch reads one file of partition p and calls fn with batches of the
+// data columns followed by the partition keys as constant columns.
+func (pr *partRewrite) eachBatch(ctx context.Context, st storage.Store, key string, p partDir, fn func(b *exec.Batch) error) (int64, error) {
+	f, err := parquetio.OpenObject(ctx, st, key, pr.env.Alloc)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	r, err := f.NewReader(ctx, parquetio.ReadOptions{Columns: pr.dataCols})
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	var rows int64
+	cols := make([]arrow.Array, len(pr.ts))
+	for {
+		rec, err := r.Next()
+		if err != nil {
+			return rows, err
+		}
+		if rec == nil {
+			return rows, nil
+		}
+		n := int(rec.NumRows())
+		copy(cols, rec.Columns())
+		for k, v := range p.vals {
+			if cols[pr.nData+k], err = constArray(pr.env, v, pr.ts[pr.nData+k], n); err != nil {
+				releaseAll(cols[pr.nData : pr.nData+k])
+				return rows, err
+			}
+		}
+		err = fn(&exec.Batch{Cols: cols, N: n})
+		releaseAll(cols[pr.nData:])
+		rows += int64(n)
+		if err != nil {
+			return rows, err
+		}
+	}
+}
+
+// constArray is a column of n copies of v, of type t as exec lays it out.
+func constArray(env *exec.Env, v types.Value, t types.T, n int) (arrow.Array, error) {
+	mem := env.Alloc
+	switch t.Kind {
+	case types.Bool:
+		b := array.NewBooleanBuilder(mem)
+		defer b.Release()
+		fill(b, v.Null, n, func() { b.Append(v.I != 0) })
+		return b.NewArray(), nil
+	case types.Int64:
+		b := array.NewInt64Builder(mem)
+		defer b.Release()
+		fill(b, v.Null, n, func() { b.Append(v.I) })
+		return b.NewArray(), nil
+	case types.Float64, types.Decimal:
+		b := array.NewFloat64Builder(mem)
+		defer b.Release()
+		fill(b, v.Null, n, func() { b.Append(v.F) })
+		return b.NewArray(), nil
+	case types.String:
+		b := array.NewStringBuilder(mem)
+		defer b.Release()
+		fill(b, v.Null, n, func() { b.Append(v.S) })
+		return b.NewArray(), nil
+	case types.Date:
+		b := array.NewDate32Builder(mem)
+		defer b.Release()
+		fill(b, v.Null, n, func() { b.Append(arrow.Date32(v.I)) })
+		return b.NewArray(), nil
+	case types.Timestamp:
+		b := array.NewTimestampBuilder(mem, t.Arrow().(*arrow.TimestampType))
+		defer b.Release()
+		fill(b, v.Null, n, func() { b.Append(arrow.Timestamp(v.I)) })
+		return b.NewArray(), nil
+	}
+	return nil, lferr.New(lferr.Unsupported, "partition key of type %s cannot be read for DELETE/UPDATE", t)
+}
+
+// fill appends n NULLs, or n copies through one.
+func fill(b array.Builder, null bool, n int, one func()) {
+	b.Reserve(n)
+	if null {
+		b.AppendNulls(n)
+		return
+	}
+	for i := 0; i < n; i++ {
+		one()
+	}
 }

@@ -171,3 +171,70 @@ func TestPartitionedInsertRule12(t *testing.T) {
 		t.Errorf("rows after refused insert: %s", got)
 	}
 }
+
+func TestPartitionedDeleteUpdate(t *testing.T) {
+	l := shop(t)
+	dir := partitioned(t, l)
+	mustExec(t, l.admin, "INSERT INTO sales.ev VALUES (1,'a','eu',2024), (2,'b','us',2024), (3,'c','eu',2025), (4,'d',NULL,2024), (5,'e','a/b=c',NULL), (6,'f','eu',2024)")
+	steps := []struct {
+		sql      string
+		affected int64
+		want     string // all rows after the statement, by id
+	}{
+		// WHERE on a data column, across partitions.
+		{"DELETE FROM sales.ev WHERE v = 'b'", 1, "1,a,eu,2024;3,c,eu,2025;4,d,NULL,2024;5,e,a/b=c,NULL;6,f,eu,2024"},
+		// WHERE on partition keys only (a NULL key and an escaped one).
+		{"DELETE FROM sales.ev WHERE region IS NULL OR region = 'a/b=c'", 2, "1,a,eu,2024;3,c,eu,2025;6,f,eu,2024"},
+		// Mixed: a partition key and a data column.
+		{"UPDATE sales.ev SET v = concat(v, region, year) WHERE year = 2024 AND id > 1", 1, "1,a,eu,2024;3,c,eu,2025;6,feu2024,eu,2024"},
+		{"UPDATE sales.ev SET id = id * 10", 3, "10,a,eu,2024;30,c,eu,2025;60,feu2024,eu,2024"},
+		{"DELETE FROM sales.ev WHERE id > 1000", 0, "10,a,eu,2024;30,c,eu,2025;60,feu2024,eu,2024"},
+		{"DELETE FROM sales.ev WHERE year = 2025", 1, "10,a,eu,2024;60,feu2024,eu,2024"},
+	}
+	for _, st := range steps {
+		res := mustExec(t, l.admin, st.sql)
+		if res.Affected != st.affected {
+			t.Errorf("%s: affected %d, want %d", st.sql, res.Affected, st.affected)
+		}
+		if got := query(t, l.admin, "SELECT id, v, region, year FROM sales.ev ORDER BY id"); got != st.want {
+			t.Errorf("after %s:\n got %s\nwant %s", st.sql, got, st.want)
+		}
+	}
+	// Untouched partitions keep their files; the rewritten ones hold no
+	// partition-key columns either.
+	if got := query(t, l.admin, "SELECT count(*) FROM sales.ev WHERE region = 'eu' AND year = 2024"); got != "2" {
+		t.Errorf("eu/2024 rows: %s", got)
+	}
+	// Each rewritten partition directory still holds data files only
+	// (no file at the table root).
+	for _, d := range partitionDirs(t, dir) {
+		if !strings.HasPrefix(d, "region=") {
+			t.Errorf("data file outside a partition directory: %s", d)
+		}
+	}
+
+	wantCode(t, "UPDATE of a partition key", execErr(l.admin, "UPDATE sales.ev SET year = 2030 WHERE id = 10"), lferr.Unsupported, "partition key year")
+	if got := query(t, l.admin, "SELECT id, year FROM sales.ev ORDER BY id"); got != "10,2024;60,2024" {
+		t.Errorf("after refused key update: %s", got)
+	}
+}
+
+// TestPartitionedDeleteRule12: DELETE on the whole table lets a role
+// rewrite partitions; a column-restricted one cannot.
+func TestPartitionedDeleteRule12(t *testing.T) {
+	l := shop(t)
+	partitioned(t, l)
+	mustExec(t, l.admin, "INSERT INTO sales.ev VALUES (1,'a','eu',2024), (2,'b','us',2025)")
+	l.role("cleaner")
+	l.grant("cleaner", tableRes("sales", "ev"), "SELECT", "DELETE")
+	mustExec(t, l.as("cleaner"), "DELETE FROM sales.ev WHERE region = 'us'")
+	l.role("clerk")
+	l.createTag("area", "shop", "pci")
+	l.assign("sales", "ev", "area", "shop")
+	l.assign("sales", "ev", "area", "pci", "v")
+	l.grant("clerk", tagPolicy("TABLE", "area", "shop"), "SELECT", "DELETE")
+	wantCode(t, "column-restricted DELETE", execErr(l.as("clerk"), "DELETE FROM sales.ev WHERE id = 1"), lferr.AccessDenied)
+	if got := query(t, l.admin, "SELECT id, region FROM sales.ev"); got != "1,eu" {
+		t.Errorf("rows: %s", got)
+	}
+}
