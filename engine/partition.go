@@ -189,7 +189,9 @@ func (s *Session) insertPartitioned(ctx context.Context, st *planner.Insert) (*R
 func newPartWriter(ctx context.Context, st storage.Store, dir string, vals []types.Value, cols []parquetio.Column) (*partWriter, error) {
 	pw := &partWriter{dir: dir, vals: make([]string, len(vals))}
 	for i, v := range vals {
-		pw.vals[i] = catalogValue(v)
+		// A string value aliases the batch's Arrow buffer; the catalog
+		// call comes after the batch is released.
+		pw.vals[i] = strings.Clone(catalogValue(v))
 	}
 	name := parquetio.NewFileName()
 	pw.key = dir + name

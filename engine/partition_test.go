@@ -10,6 +10,8 @@ import (
 
 	"github.com/sluicedb/sluice/authz/audit"
 	"github.com/sluicedb/sluice/authz/lferr"
+	"github.com/sluicedb/sluice/storage"
+	"github.com/sluicedb/sluice/storage/parquetio"
 )
 
 // partitioned creates sales.ev, partitioned by (region string, year
@@ -236,5 +238,32 @@ func TestPartitionedDeleteRule12(t *testing.T) {
 	wantCode(t, "column-restricted DELETE", execErr(l.as("clerk"), "DELETE FROM sales.ev WHERE id = 1"), lferr.AccessDenied)
 	if got := query(t, l.admin, "SELECT id, region FROM sales.ev"); got != "1,eu" {
 		t.Errorf("rows: %s", got)
+	}
+}
+
+// TestPartitionedInsertCompacts: many small INSERTs into one partition
+// are merged, as for an unpartitioned table, and read back once each.
+func TestPartitionedInsertCompacts(t *testing.T) {
+	l := shop(t)
+	dir := partitioned(t, l)
+	for i := 0; i < 20; i++ {
+		mustExec(t, l.admin, fmt.Sprintf("INSERT INTO sales.ev VALUES (%d, 'x', 'eu', 2024)", i))
+	}
+	if got := query(t, l.admin, "SELECT count(*), sum(id) FROM sales.ev WHERE region = 'eu'"); got != "20,190" {
+		t.Errorf("after 20 inserts: %s", got)
+	}
+	// The replaced files stay on disk for a grace period; what a scan
+	// reads is what DataFiles lists.
+	st, err := storage.Open(bg, "file://"+filepath.ToSlash(filepath.Join(dir, "region=eu", "year=2024")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := parquetio.DataFiles(bg, st, "")
+	if err != nil || len(files) >= 20 {
+		t.Errorf("%d data files in the partition (%v): small files were not compacted", len(files), err)
+	}
+	mustExec(t, l.admin, "DELETE FROM sales.ev WHERE id < 10")
+	if got := query(t, l.admin, "SELECT count(*), sum(id) FROM sales.ev"); got != "10,145" {
+		t.Errorf("after delete: %s", got)
 	}
 }
