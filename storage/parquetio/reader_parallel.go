@@ -1,7 +1,6 @@
 package parquetio
 
 import (
-	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -230,12 +229,4 @@ func (r *Reader) stopPrefetch() {
 		}
 	}
 	p.queue = nil
-}
-
-// String describes the decode mode (for tests and debugging).
-func (p *prefetcher) String() string {
-	if p == nil {
-		return "serial"
-	}
-	return fmt.Sprintf("parallel(%d row groups in flight)", p.inFlight)
 }
