@@ -221,8 +221,9 @@ func TestPartitionedDeleteUpdate(t *testing.T) {
 	}
 }
 
-// TestPartitionedDeleteRule12: DELETE on the whole table lets a role
-// rewrite partitions; a column-restricted one cannot.
+// TestPartitionedDeleteRule12: DELETE (and for UPDATE, INSERT and
+// DELETE) on the whole table lets a role rewrite partitions; a
+// column-restricted one cannot.
 func TestPartitionedDeleteRule12(t *testing.T) {
 	l := shop(t)
 	partitioned(t, l)
@@ -230,13 +231,19 @@ func TestPartitionedDeleteRule12(t *testing.T) {
 	l.role("cleaner")
 	l.grant("cleaner", tableRes("sales", "ev"), "SELECT", "DELETE")
 	mustExec(t, l.as("cleaner"), "DELETE FROM sales.ev WHERE region = 'us'")
+	l.role("editor")
+	l.grant("editor", tableRes("sales", "ev"), "SELECT", "INSERT", "DELETE")
+	mustExec(t, l.as("editor"), "UPDATE sales.ev SET v = 'z' WHERE year = 2024")
+	if got := query(t, l.admin, "SELECT id, v FROM sales.ev"); got != "1,z" {
+		t.Errorf("after the editor's UPDATE: %s", got)
+	}
 	l.role("clerk")
 	l.createTag("area", "shop", "pci")
 	l.assign("sales", "ev", "area", "shop")
 	l.assign("sales", "ev", "area", "pci", "v")
 	l.grant("clerk", tagPolicy("TABLE", "area", "shop"), "SELECT", "DELETE")
 	wantCode(t, "column-restricted DELETE", execErr(l.as("clerk"), "DELETE FROM sales.ev WHERE id = 1"), lferr.AccessDenied)
-	if got := query(t, l.admin, "SELECT id, region FROM sales.ev"); got != "1,eu" {
+	if got := query(t, l.admin, "SELECT id, v, region FROM sales.ev"); got != "1,z,eu" {
 		t.Errorf("rows: %s", got)
 	}
 }
@@ -265,5 +272,43 @@ func TestPartitionedInsertCompacts(t *testing.T) {
 	mustExec(t, l.admin, "DELETE FROM sales.ev WHERE id < 10")
 	if got := query(t, l.admin, "SELECT count(*), sum(id) FROM sales.ev"); got != "10,145" {
 		t.Errorf("after delete: %s", got)
+	}
+}
+
+// TestPartitionedKeyTypes: each partition key type is written to a
+// directory, registered, read back typed, and used by DELETE.
+func TestPartitionedKeyTypes(t *testing.T) {
+	cases := []struct {
+		typ, a, b string // key type, two key literals
+		wantA     string // key a as read back
+	}{
+		{"BIGINT", "-7", "8", "-7"},
+		{"DATE", "DATE '2024-02-29'", "DATE '2025-01-01'", "2024-02-29"},
+		{"BOOLEAN", "true", "false", "true"},
+		{"DOUBLE", "1.5", "2.25", "1.5"},
+		{"TIMESTAMP", "TIMESTAMP '2024-01-02 03:04:05'", "TIMESTAMP '2024-01-02 03:04:06'", "2024-01-02 03:04:05"},
+		{"VARCHAR(10)", "'x y'", "'%=/'", "x y"},
+	}
+	for _, c := range cases {
+		t.Run(c.typ, func(t *testing.T) {
+			l := newLake(t)
+			l.exec("CREATE DATABASE sales")
+			dir := filepath.Join(l.eng.Home(), "warehouse", "sales.db", "kt")
+			l.exec(fmt.Sprintf("CREATE EXTERNAL TABLE sales.kt (id BIGINT) PARTITIONED BY (k %s) STORED AS PARQUET LOCATION 'file://%s'", c.typ, filepath.ToSlash(dir)))
+			mustExec(t, l.admin, fmt.Sprintf("INSERT INTO sales.kt VALUES (1, %s), (2, %s), (3, %s)", c.a, c.b, c.a))
+			if got := query(t, l.admin, fmt.Sprintf("SELECT id, k FROM sales.kt WHERE k = %s ORDER BY id", c.a)); got != "1,"+c.wantA+";3,"+c.wantA {
+				t.Errorf("rows of partition %s: %s", c.a, got)
+			}
+			if n := len(partitionDirs(t, dir)); n != 2 {
+				t.Errorf("%d partition directories, want 2", n)
+			}
+			res := mustExec(t, l.admin, fmt.Sprintf("DELETE FROM sales.kt WHERE k = %s AND id = 3", c.a))
+			if res.Affected != 1 {
+				t.Errorf("DELETE affected %d", res.Affected)
+			}
+			if got := query(t, l.admin, "SELECT id FROM sales.kt ORDER BY id"); got != "1;2" {
+				t.Errorf("after DELETE: %s", got)
+			}
+		})
 	}
 }
