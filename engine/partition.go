@@ -28,6 +28,7 @@ type partWriter struct {
 	vals []string
 	key  string // object key of the file, relative to the table location
 	w    *parquetio.Writer
+	sel  []int32 // rows of the current batch for this partition (scratch)
 }
 
 // insertPartitioned writes the source rows of an INSERT into a partitioned
@@ -88,12 +89,12 @@ func (s *Session) insertPartitioned(ctx context.Context, st *planner.Insert) (*R
 		}
 	}
 	var rows int64
-	// Per-batch scratch, reused: the key values of the current row and of
+	// Scratch reused across rows: the key values of the current row and of
 	// the previous one (consecutive rows usually share a partition, so the
-	// directory is rendered only when the values change).
+	// directory is rendered and looked up only when the values change).
 	cur := make([]types.Value, len(keyNames))
 	prev := make([]types.Value, len(keyNames))
-	groups := map[string][]int32{}
+	var touched []*partWriter // partitions of the current batch, first-seen order
 	err = exec.Run(ctx, op, func(b *exec.Batch) error {
 		if b.Len() == 0 {
 			return nil
@@ -103,11 +104,8 @@ func (s *Session) insertPartitioned(ctx context.Context, st *planner.Insert) (*R
 			return err
 		}
 		defer releaseAll(arrs)
-		for k := range groups {
-			groups[k] = groups[k][:0]
-		}
-		var dirs []string // directories of this batch, first-seen order
-		prevDir := ""
+		touched = touched[:0]
+		var pw *partWriter
 		for i := 0; i < n; i++ {
 			for k := range keyNames {
 				v, err := arrowValue(arrs[nData+k], i, ts[nData+k])
@@ -116,36 +114,35 @@ func (s *Session) insertPartitioned(ctx context.Context, st *planner.Insert) (*R
 				}
 				cur[k] = v
 			}
-			if prevDir == "" || !sameValues(cur, prev) {
-				if prevDir, err = storage.PartitionDir(keyNames, cur); err != nil {
+			if pw == nil || !sameValues(cur, prev) {
+				dir, err := storage.PartitionDir(keyNames, cur)
+				if err != nil {
 					return err
 				}
 				copy(prev, cur)
-				if _, ok := writers[prevDir]; !ok {
-					pw, err := newPartWriter(ctx, store, prevDir, cur, dataCols)
-					if err != nil {
+				if pw = writers[dir]; pw == nil {
+					if pw, err = newPartWriter(ctx, store, dir, cur, dataCols); err != nil {
 						return err
 					}
-					writers[prevDir] = pw
+					writers[dir] = pw
 					order = append(order, pw)
 				}
 			}
-			g := groups[prevDir]
-			if len(g) == 0 {
-				dirs = append(dirs, prevDir)
+			if len(pw.sel) == 0 {
+				touched = append(touched, pw)
 			}
-			groups[prevDir] = append(g, int32(i))
+			pw.sel = append(pw.sel, int32(i))
 		}
-		for _, dir := range dirs {
-			sel := groups[dir]
-			part := &exec.Batch{Cols: arrs[:nData], N: n, Sel: sel}
+		for _, pw := range touched {
+			part := &exec.Batch{Cols: arrs[:nData], N: n, Sel: pw.sel}
+			pw.sel = pw.sel[:0] // the scratch is reused by the next batch
 			out, m, err := exec.Densify(env.Alloc, part, ts[:nData])
 			if err != nil {
 				return err
 			}
 			rec := array.NewRecordBatch(schema, out, int64(m))
 			releaseAll(out)
-			err = writers[dir].w.Write(rec)
+			err = pw.w.Write(rec)
 			rec.Release()
 			if err != nil {
 				return err

@@ -312,3 +312,41 @@ func TestPartitionedKeyTypes(t *testing.T) {
 		})
 	}
 }
+
+// TestPartitionedInsertManyBatches: rows of several batches, alternating
+// between partitions row by row, each land in their partition once.
+func TestPartitionedInsertManyBatches(t *testing.T) {
+	l := shop(t)
+	partitioned(t, l)
+	var vals []string
+	for i := 0; i < 60; i++ {
+		vals = append(vals, fmt.Sprintf("(%d)", i))
+	}
+	l.exec("CREATE TABLE sales.n (i BIGINT)", "INSERT INTO sales.n VALUES "+strings.Join(vals, ","))
+	mustExec(t, l.admin, `INSERT INTO sales.ev SELECT a.i * 100 + b.i, 'v',
+		CASE (a.i + b.i) % 3 WHEN 0 THEN 'eu' WHEN 1 THEN 'us' ELSE NULL END, 2020 + b.i % 2 FROM sales.n a, sales.n b`)
+	want := map[string][2]int{} // region|year → count, sum of id
+	for a := 0; a < 60; a++ {
+		for b := 0; b < 60; b++ {
+			r := []string{"eu", "us", "NULL"}[(a+b)%3]
+			k := fmt.Sprintf("%s,%d", r, 2020+b%2)
+			w := want[k]
+			w[0]++
+			w[1] += a*100 + b
+			want[k] = w
+		}
+	}
+	var keys []string
+	for k := range want {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var exp []string
+	for _, k := range keys {
+		exp = append(exp, fmt.Sprintf("%s,%d,%d", k, want[k][0], want[k][1]))
+	}
+	got := query(t, l.admin, "SELECT coalesce(region, 'NULL') AS r, year, count(*), CAST(sum(id) AS SIGNED) FROM sales.ev GROUP BY region, year ORDER BY r, year")
+	if got != strings.Join(exp, ";") {
+		t.Errorf("per partition:\n got %s\nwant %s", got, strings.Join(exp, ";"))
+	}
+}
