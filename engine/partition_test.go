@@ -313,21 +313,22 @@ func TestPartitionedKeyTypes(t *testing.T) {
 	}
 }
 
-// TestPartitionedInsertManyBatches: rows of several batches, alternating
-// between partitions row by row, each land in their partition once.
+// TestPartitionedInsertManyBatches: 6400 rows (exec.BatchSize is 4096),
+// alternating between partitions row by row, each land in their
+// partition once.
 func TestPartitionedInsertManyBatches(t *testing.T) {
 	l := shop(t)
 	partitioned(t, l)
 	var vals []string
-	for i := 0; i < 60; i++ {
+	for i := 0; i < 80; i++ {
 		vals = append(vals, fmt.Sprintf("(%d)", i))
 	}
 	l.exec("CREATE TABLE sales.n (i BIGINT)", "INSERT INTO sales.n VALUES "+strings.Join(vals, ","))
 	mustExec(t, l.admin, `INSERT INTO sales.ev SELECT a.i * 100 + b.i, 'v',
 		CASE (a.i + b.i) % 3 WHEN 0 THEN 'eu' WHEN 1 THEN 'us' ELSE NULL END, 2020 + b.i % 2 FROM sales.n a, sales.n b`)
 	want := map[string][2]int{} // region|year → count, sum of id
-	for a := 0; a < 60; a++ {
-		for b := 0; b < 60; b++ {
+	for a := 0; a < 80; a++ {
+		for b := 0; b < 80; b++ {
 			r := []string{"eu", "us", "NULL"}[(a+b)%3]
 			k := fmt.Sprintf("%s,%d", r, 2020+b%2)
 			w := want[k]
