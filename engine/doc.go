@@ -28,6 +28,9 @@
 //	              expiry; unregistered locations only for unrestricted access
 //	ddl.go        CREATE/DROP DATABASE, TABLE, VIEW
 //	dml.go        INSERT, DELETE, UPDATE (copy-on-write), compaction
+//	partition.go  the same on Hive-partitioned tables: rows split by key
+//	              values into key=value/ directories, new partitions
+//	              registered in the catalog, rewrites per partition
 //	infer.go      schema and partition inference for external tables
 //	remote.go     OpenRemote: the same engine with the contract served over
 //	              the wire by authz/remote (no control plane in process;
