@@ -135,26 +135,9 @@ func (s *Session) rewrite(ctx context.Context, t *api.Table, where plan.Expr, se
 		return nil, err
 	}
 	env := s.newEnv(ctx)
-	var pred exec.Evaluator
-	if where != nil {
-		if pred, err = exec.CompileExpr(where, env); err != nil {
-			return nil, err
-		}
-	}
-	setters := make([]exec.Evaluator, len(cols))
-	for i, e := range set {
-		if i < 0 || i >= len(cols) {
-			return nil, lferr.AssertionFailedf("update column %d out of range", i)
-		}
-		if setters[i], err = exec.CompileExpr(e, env); err != nil {
-			return nil, err
-		}
-	}
-	// DELETE needs DELETE; UPDATE rewrites rows, so INSERT and DELETE
-	// (the permissions the planner asked for).
-	perms := []string{"DELETE"}
-	if set != nil {
-		perms = []string{"INSERT", "DELETE"}
+	pred, setters, perms, err := compileRewrite(env, len(cols), where, set)
+	if err != nil {
+		return nil, err
 	}
 	st, err := s.cur.store(ctx, t.DatabaseName, t.Name, tableLocation(t), perms)
 	if err != nil {
@@ -396,4 +379,29 @@ func (s *Session) compactSmallFiles(ctx context.Context, st storage.Store) {
 		return
 	}
 	_, _ = parquetio.Compact(ctx, st, "", parquetio.CompactOptions{MinFiles: compactAfter, Grace: parquetio.DefaultGrace})
+}
+
+// compileRewrite compiles a DELETE/UPDATE's WHERE (nil: every row) and SET
+// expressions (indexed by table column) and returns the LF permissions the
+// rewrite needs: DELETE, and for UPDATE, which rewrites rows, INSERT too.
+func compileRewrite(env *exec.Env, ncols int, where plan.Expr, set map[int]plan.Expr) (pred exec.Evaluator, setters []exec.Evaluator, perms []string, err error) {
+	if where != nil {
+		if pred, err = exec.CompileExpr(where, env); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	setters = make([]exec.Evaluator, ncols)
+	for i, e := range set {
+		if i < 0 || i >= ncols {
+			return nil, nil, nil, lferr.AssertionFailedf("update column %d out of range", i)
+		}
+		if setters[i], err = exec.CompileExpr(e, env); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	perms = []string{"DELETE"}
+	if set != nil {
+		perms = []string{"INSERT", "DELETE"}
+	}
+	return pred, setters, perms, nil
 }

@@ -395,24 +395,9 @@ func (s *Session) rewritePartitioned(ctx context.Context, t *api.Table, where pl
 		return nil, err
 	}
 	env := s.newEnv(ctx)
-	var pred exec.Evaluator
-	if where != nil {
-		if pred, err = exec.CompileExpr(where, env); err != nil {
-			return nil, err
-		}
-	}
-	setters := make([]exec.Evaluator, len(cols))
-	for i, e := range set {
-		if i < 0 || i >= len(cols) {
-			return nil, lferr.AssertionFailedf("update column %d out of range", i)
-		}
-		if setters[i], err = exec.CompileExpr(e, env); err != nil {
-			return nil, err
-		}
-	}
-	perms := []string{"DELETE"}
-	if set != nil {
-		perms = []string{"INSERT", "DELETE"}
+	pred, setters, perms, err := compileRewrite(env, len(cols), where, set)
+	if err != nil {
+		return nil, err
 	}
 	st, err := s.cur.store(ctx, t.DatabaseName, t.Name, loc, perms)
 	if err != nil {
