@@ -15,9 +15,7 @@ import (
 
 	"github.com/sluicedb/sluice/authz"
 	"github.com/sluicedb/sluice/authz/api"
-	"github.com/sluicedb/sluice/authz/lf"
 	"github.com/sluicedb/sluice/authz/lferr"
-	"github.com/sluicedb/sluice/authz/store"
 	"github.com/sluicedb/sluice/storage/cred"
 )
 
@@ -132,7 +130,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		e.signer, err = cred.NewSigner(key)
 	}
 	if err == nil {
-		err = e.registerWarehouse()
+		err = e.cp.RegisterWarehouse(e.now())
 	}
 	if err == nil {
 		err = e.ensureDefaultDatabase(ctx)
@@ -142,24 +140,6 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	return e, nil
-}
-
-// registerWarehouse registers the home's warehouse with Lake Formation on
-// first open, so managed tables get vended credentials (rule 11). The
-// engine contract has no RegisterResource, so this one administrative
-// step goes through the facade's store, here in Open only.
-func (e *Engine) registerWarehouse() error {
-	loc := strings.TrimSuffix(e.cp.WarehouseURI(), "/")
-	return e.cp.Store().Update(func(tx *store.Tx) error {
-		if _, found, err := lf.RegistrationFor(tx, loc); err != nil || found {
-			return err
-		}
-		err := lf.RegisterResource(tx, lf.RegisterInput{ResourceArn: loc, UseServiceLinkedRole: true}, e.now())
-		if lferr.CodeOf(err) == lferr.AlreadyExists {
-			return nil
-		}
-		return err
-	})
 }
 
 // Home is the absolute home directory.
