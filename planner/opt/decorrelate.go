@@ -306,43 +306,12 @@ peel:
 
 // substitute replaces ColRef i in e by inner[i].
 func substitute(e plan.Expr, inner []plan.Expr) plan.Expr {
-	switch x := e.(type) {
-	case *plan.ColRef:
-		return inner[x.Idx]
-	case *plan.Func:
-		f := *x
-		f.Args = make([]plan.Expr, len(x.Args))
-		for i, a := range x.Args {
-			f.Args[i] = substitute(a, inner)
+	return Transform(e, func(x plan.Expr) plan.Expr {
+		if c, ok := x.(*plan.ColRef); ok {
+			return inner[c.Idx]
 		}
-		return &f
-	case *plan.Cast:
-		c := *x
-		c.Arg = substitute(x.Arg, inner)
-		return &c
-	case *plan.Case:
-		c := *x
-		if x.Operand != nil {
-			c.Operand = substitute(x.Operand, inner)
-		}
-		c.Whens = make([]plan.When, len(x.Whens))
-		for i, w := range x.Whens {
-			c.Whens[i] = plan.When{Cond: substitute(w.Cond, inner), Then: substitute(w.Then, inner)}
-		}
-		if x.Else != nil {
-			c.Else = substitute(x.Else, inner)
-		}
-		return &c
-	case *plan.InList:
-		c := *x
-		c.Arg = substitute(x.Arg, inner)
-		c.List = make([]plan.Expr, len(x.List))
-		for i, a := range x.List {
-			c.List[i] = substitute(a, inner)
-		}
-		return &c
-	}
-	return e
+		return nil
+	})
 }
 
 func onlyOuter(e plan.Expr) bool {
@@ -376,43 +345,12 @@ func onlyInner(e plan.Expr) bool {
 
 // outerToCol turns depth-1 OuterRefs into ColRefs at offset+idx.
 func outerToCol(e plan.Expr, offset int) plan.Expr {
-	switch x := e.(type) {
-	case *plan.OuterRef:
-		return &plan.ColRef{Idx: offset + x.Idx, T: x.T, Name: x.Name}
-	case *plan.Func:
-		f := *x
-		f.Args = make([]plan.Expr, len(x.Args))
-		for i, a := range x.Args {
-			f.Args[i] = outerToCol(a, offset)
+	return Transform(e, func(x plan.Expr) plan.Expr {
+		if o, ok := x.(*plan.OuterRef); ok {
+			return &plan.ColRef{Idx: offset + o.Idx, T: o.T, Name: o.Name}
 		}
-		return &f
-	case *plan.Cast:
-		c := *x
-		c.Arg = outerToCol(x.Arg, offset)
-		return &c
-	case *plan.Case:
-		c := *x
-		if x.Operand != nil {
-			c.Operand = outerToCol(x.Operand, offset)
-		}
-		c.Whens = make([]plan.When, len(x.Whens))
-		for i, w := range x.Whens {
-			c.Whens[i] = plan.When{Cond: outerToCol(w.Cond, offset), Then: outerToCol(w.Then, offset)}
-		}
-		if x.Else != nil {
-			c.Else = outerToCol(x.Else, offset)
-		}
-		return &c
-	case *plan.InList:
-		c := *x
-		c.Arg = outerToCol(x.Arg, offset)
-		c.List = make([]plan.Expr, len(x.List))
-		for i, a := range x.List {
-			c.List[i] = outerToCol(a, offset)
-		}
-		return &c
-	}
-	return e
+		return nil
+	})
 }
 
 // pullUp removes the predicates that read the outer row (depth-1

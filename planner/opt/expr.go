@@ -53,44 +53,60 @@ func Use(e plan.Expr) Usage {
 // expression holding a correlated subquery (its OuterRefs address the
 // original layout).
 func Remap(e plan.Expr, m func(int) int) plan.Expr {
-	switch e := e.(type) {
-	case nil:
+	return Transform(e, func(x plan.Expr) plan.Expr {
+		if c, ok := x.(*plan.ColRef); ok {
+			r := *c
+			r.Idx = m(c.Idx)
+			return &r
+		}
 		return nil
-	case *plan.ColRef:
-		c := *e
-		c.Idx = m(e.Idx)
-		return &c
+	})
+}
+
+// Transform returns a copy of e in which every node for which leaf returns
+// a non-nil expression is replaced by it; the other nodes are copied with
+// their children transformed (Func arguments, Case operand, arms and else,
+// Cast and InList operands, a Subquery's Arg). Subquery plans are shared,
+// not copied. The one traversal behind Remap, substitute and outerToCol.
+func Transform(e plan.Expr, leaf func(plan.Expr) plan.Expr) plan.Expr {
+	if e == nil {
+		return nil
+	}
+	if r := leaf(e); r != nil {
+		return r
+	}
+	switch e := e.(type) {
 	case *plan.Func:
 		f := *e
 		f.Args = make([]plan.Expr, len(e.Args))
 		for i, a := range e.Args {
-			f.Args[i] = Remap(a, m)
+			f.Args[i] = Transform(a, leaf)
 		}
 		return &f
 	case *plan.Case:
 		c := *e
-		c.Operand = Remap(e.Operand, m)
+		c.Operand = Transform(e.Operand, leaf)
 		c.Whens = make([]plan.When, len(e.Whens))
 		for i, w := range e.Whens {
-			c.Whens[i] = plan.When{Cond: Remap(w.Cond, m), Then: Remap(w.Then, m)}
+			c.Whens[i] = plan.When{Cond: Transform(w.Cond, leaf), Then: Transform(w.Then, leaf)}
 		}
-		c.Else = Remap(e.Else, m)
+		c.Else = Transform(e.Else, leaf)
 		return &c
 	case *plan.Cast:
 		c := *e
-		c.Arg = Remap(e.Arg, m)
+		c.Arg = Transform(e.Arg, leaf)
 		return &c
 	case *plan.InList:
 		c := *e
-		c.Arg = Remap(e.Arg, m)
+		c.Arg = Transform(e.Arg, leaf)
 		c.List = make([]plan.Expr, len(e.List))
 		for i, a := range e.List {
-			c.List[i] = Remap(a, m)
+			c.List[i] = Transform(a, leaf)
 		}
 		return &c
 	case *plan.Subquery:
 		c := *e
-		c.Arg = Remap(e.Arg, m)
+		c.Arg = Transform(e.Arg, leaf)
 		return &c
 	}
 	return e
