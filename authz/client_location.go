@@ -7,6 +7,7 @@ import (
 	"github.com/sluicedb/sluice/authz/lf"
 	"github.com/sluicedb/sluice/authz/lferr"
 	"github.com/sluicedb/sluice/authz/store"
+	"github.com/sluicedb/sluice/storage/cred"
 )
 
 // checkLocations refuses a role session's catalog change that points a
@@ -38,7 +39,8 @@ func (c *client) checkLocations(tx *store.Tx, database, table string, locs []str
 		if err != nil {
 			return err
 		}
-		insideDB := db.LocationUri != "" && isPrefix(db.LocationUri, loc)
+		in, known := contains(db.LocationUri, loc)
+		insideDB := db.LocationUri != "" && known && in
 		if owner == "" && (!registered || insideDB) {
 			continue
 		}
@@ -97,16 +99,36 @@ func overlappingTable(tx *store.Tx, c *client, database, table, loc string) (str
 	return "", nil
 }
 
+// overlaps reports whether locations a and b overlap (one contains the
+// other), comparing them in the canonical form credentials carry
+// (cred.NormalizePrefix), so "/wh/t", "file:///wh/t" and "/wh//t/" are the
+// same place. Locations it cannot compare count as overlapping (fail
+// closed: the change then needs DATA_LOCATION_ACCESS).
 func overlaps(a, b string) bool {
 	if a == "" || b == "" {
 		return false
 	}
-	return isPrefix(a, b) || isPrefix(b, a)
+	ab, ok1 := contains(a, b)
+	ba, ok2 := contains(b, a)
+	return !ok1 || !ok2 || ab || ba
 }
 
-// isPrefix reports whether location p contains location l (on a path
-// segment boundary).
-func isPrefix(p, l string) bool {
-	p, l = strings.TrimSuffix(p, "/")+"/", strings.TrimSuffix(l, "/")+"/"
-	return strings.HasPrefix(l, p)
+// contains reports whether location p contains location l on a path
+// segment boundary; known is false when the two cannot be compared.
+func contains(p, l string) (yes, known bool) {
+	np, err1 := cred.NormalizePrefix(p)
+	nl, err2 := cred.NormalizePrefix(l)
+	if err1 == nil && err2 == nil {
+		return strings.HasPrefix(nl, np), true
+	}
+	// Object-store URIs (s3://...) are not normalized by cred: compare
+	// them textually, unless anything looks like a path trick.
+	if isObjectURI(p) && isObjectURI(l) {
+		return strings.HasPrefix(strings.TrimSuffix(l, "/")+"/", strings.TrimSuffix(p, "/")+"/"), true
+	}
+	return false, false
+}
+
+func isObjectURI(u string) bool {
+	return strings.HasPrefix(u, "s3://") && !strings.Contains(u, "..") && !strings.Contains(u[len("s3://"):], "//")
 }

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -45,7 +46,10 @@ func TestRoleSessionCannotPointATableAtAnotherTablesData(t *testing.T) {
 	// Its own default location is fine.
 	must(t, cl.CreateTable(bg, "sales", api.TableInput{Name: "mine", StorageDescriptor: cols}))
 
-	for _, loc := range []string{ordersLoc, ordersLoc + "year=2025/", ordersLoc[:len(ordersLoc)-len("orders/")]} {
+	plain := strings.TrimPrefix(ordersLoc, "file://") // the same place spelled as a bare path
+	for _, loc := range []string{ordersLoc, ordersLoc + "year=2025/", ordersLoc[:len(ordersLoc)-len("orders/")],
+		plain, strings.Replace(plain, "/sales.db/", "//sales.db/", 1), strings.Replace(plain, "/sales.db/", "/./sales.db/", 1),
+		strings.TrimSuffix(ordersLoc, "/")} {
 		sd := *cols
 		sd.Location = loc
 		err := cl.CreateTable(bg, "sales", api.TableInput{Name: "spy", StorageDescriptor: &sd})
