@@ -56,7 +56,7 @@ func (c *client) readResolved(tx *store.Tx, catalogID, db, table string, r *reso
 			if c.isAdmin() {
 				return nil
 			}
-			return ValidateCaller(r.settings, c.caller.Account, c.sessionTags(), fullAccess(&r.acc))
+			return ValidateCaller(r.settings, c.caller.Account, c.sessionTags(), unrestricted(r))
 		}
 	}
 	var err error
@@ -82,10 +82,12 @@ func (c *client) readResolved(tx *store.Tx, catalogID, db, table string, r *reso
 		if r.acc, err = c.tableAccess(tx, catalogID, r.tbl); err != nil {
 			return err
 		}
-		if err := ValidateCaller(r.settings, c.caller.Account, c.sessionTags(), fullAccess(&r.acc)); err != nil {
+		// Masks first: a masked table is never "full access" (the
+		// full-table path would hand out credentials to the raw data).
+		if r.masks, err = c.cp.masksFor(tx, r.tbl); err != nil {
 			return err
 		}
-		if r.masks, err = c.cp.masksFor(tx, r.tbl); err != nil {
+		if err := ValidateCaller(r.settings, c.caller.Account, c.sessionTags(), unrestricted(r)); err != nil {
 			return err
 		}
 	}
@@ -190,4 +192,10 @@ func (d *cachedDirectory) User(account, name string) (*iam.User, error) {
 
 func (d *cachedDirectory) ManagedPolicy(arn string) (*iam.ManagedPolicy, error) {
 	return cachedRecord(d, iamKey{kind: "policy", a: arn}, func() (*iam.ManagedPolicy, error) { return d.Directory.ManagedPolicy(arn) })
+}
+
+// unrestricted is the full-table access path's condition (spec §3.3 step 4):
+// whole table, all rows, all columns, and no mask on any of them.
+func unrestricted(r *resolved) bool {
+	return fullAccess(&r.acc) && len(r.masks) == 0
 }
