@@ -463,7 +463,7 @@ func (c *client) vend(ctx context.Context, op string, ref TableRef, partition []
 		// reader at another table's files. Fail closed.
 		pp, err1 := cred.NormalizePrefix(ploc)
 		tp, err2 := cred.NormalizePrefix(loc)
-		if ploc != "" && !strings.HasPrefix(ploc, "s3") && (err1 != nil || err2 != nil || !strings.HasPrefix(pp, tp)) {
+		if ploc != "" && (err1 != nil || err2 != nil || !strings.HasPrefix(pp, tp)) {
 			return cred.Credentials{}, lferr.New(lferr.AccessDenied, "Partition %v of %s.%s is stored at %s, outside the table location %s: no credentials are vended for it.",
 				partition, ref.Database, ref.Table, ploc, loc)
 		}

@@ -214,7 +214,7 @@ func planSecure(full string, t *api.Table, authorized []plan.ScanColumn, out *ap
 		if err != nil {
 			// Rule 6: outside the grammar (or not type-correct against the
 			// table) means unenforceable; the detail would quote the policy.
-			return nil, lferr.Wrap(lferr.AccessDenied, err, "the %s of %s is not an expression this engine can enforce; the query fails rather than return unfiltered data", what, full)
+			return nil, lferr.New(lferr.AccessDenied, "the %s of %s is not an expression this engine can enforce; the query fails rather than return unfiltered data", what, full)
 		}
 		return e, nil
 	}
@@ -323,7 +323,7 @@ func planSecure(full string, t *api.Table, authorized []plan.ScanColumn, out *ap
 			}
 			cm, err := mask.Compile(m.MaskExpression, ct, maskSchema)
 			if err != nil {
-				return nil, lferr.Wrap(lferr.AccessDenied, err, "%s on column %s of %s does not compile; the query fails rather than return unmasked values", label, m.ColumnName, full)
+				return nil, lferr.New(lferr.AccessDenied, "%s on column %s of %s does not compile; the query fails rather than return unmasked values", label, m.ColumnName, full)
 			}
 			// Specializing a mask that reads principal for an unknown
 			// principal could pick its unmasked branch: fail closed.
@@ -332,7 +332,7 @@ func planSecure(full string, t *api.Table, authorized []plan.ScanColumn, out *ap
 			}
 			res, err := cm.Residual(p)
 			if err != nil {
-				return nil, lferr.Wrap(lferr.AccessDenied, err, "%s on column %s of %s cannot be evaluated for this principal (does it read a session tag the session lacks?); the query fails rather than return unmasked values", label, m.ColumnName, full)
+				return nil, lferr.New(lferr.AccessDenied, "%s on column %s of %s cannot be evaluated for this principal (does it read a session tag the session lacks?); the query fails rather than return unmasked values", label, m.ColumnName, full)
 			}
 			cmk := colMask{name: label, text: m.MaskExpression, res: res}
 			if res.Class == mask.Fallback {
