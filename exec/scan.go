@@ -166,6 +166,9 @@ func scanPartitionValues(n *plan.Scan, p plan.PartitionRef) ([]types.Value, erro
 			}
 		}
 		if !found {
+			if n.Secure != nil { // the key may be hidden (rule 8)
+				return nil, lferr.New(lferr.InvalidInput, "a partition of %s.%s lacks a partition key value", n.Database, n.Table)
+			}
 			return nil, lferr.New(lferr.InvalidInput, "partition %s of %s.%s has no value for partition key %s", p.Location, n.Database, n.Table, n.Columns[i].Name)
 		}
 	}
@@ -204,6 +207,9 @@ func (o *scanOp) nextFile() (bool, error) {
 		// racing a compaction sees every row exactly once.
 		objs, err := parquetio.DataFiles(o.ctx, st, "")
 		if err != nil {
+			if o.node.Secure != nil {
+				return false, o.fileErr("", err, "cannot list the data files")
+			}
 			if lferr.CodeOf(err) != "" {
 				return false, err
 			}
@@ -547,6 +553,15 @@ func (o *scanOp) Stats() ScanStats { return o.stats }
 // fileErr names the file in an error about its content. Typed errors from
 // parquetio already name it and keep their code.
 func (o *scanOp) fileErr(key string, err error, what string) error {
+	if o.node.Secure != nil {
+		// Under a policy a data file's path can name hidden partition
+		// keys and their values (rule 8): say which table, not where.
+		code := lferr.CodeOf(err)
+		if code == "" {
+			code = lferr.StorageError
+		}
+		return lferr.New(code, "%s: a data file of %s.%s", what, o.node.Database, o.node.Table)
+	}
 	if lferr.CodeOf(err) != "" {
 		return err
 	}
